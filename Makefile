@@ -1,0 +1,47 @@
+# Thin wrapper: every target installs what it needs, configures and builds first.
+# The two commands of the README: `make run` and `make test`.
+PRESET_DEV := dev
+PRESET_RELEASE := release
+PRESET_FUZZ := fuzz
+FUZZ_SECONDS ?= 30
+SAMPLE ?= deploy/samples/adt_a01.hl7
+
+.PHONY: deps build release run test fuzz fuzz-build bench-parse clean format
+
+deps:
+	./deploy/install-deps.sh
+
+build: deps
+	cmake --preset $(PRESET_DEV) >/dev/null
+	cmake --build --preset $(PRESET_DEV)
+
+release: deps
+	cmake --preset $(PRESET_RELEASE) >/dev/null
+	cmake --build --preset $(PRESET_RELEASE)
+
+# For now medgw parses and acknowledges a sample message; the gateway comes with issue 3.
+run: release
+	./build/release/gateway/medgw parse $(SAMPLE)
+	./build/release/gateway/medgw ack $(SAMPLE)
+
+fuzz-build: deps
+	cmake --preset $(PRESET_FUZZ) >/dev/null
+	cmake --build --preset $(PRESET_FUZZ)
+
+# Runs the fuzz targets for FUZZ_SECONDS each (make fuzz FUZZ_SECONDS=3600).
+fuzz: fuzz-build
+	./tests/fuzz/run_fuzzers.sh build/fuzz $(FUZZ_SECONDS)
+
+test: build fuzz-build
+	ctest --preset $(PRESET_DEV) -j2
+	FUZZ_SECONDS=$(or $(CI_FUZZ_SECONDS),20) ./tests/fuzz/run_fuzzers.sh build/fuzz $${FUZZ_SECONDS}
+
+# Side by side with python-hl7, @medplum/hl7 and simple-hl7 (see README).
+bench-parse: release
+	./tests/bench/parse_bench.sh --medgw build/release/gateway/medgw
+
+format:
+	find gateway mappings tests -name '*.cpp' -o -name '*.hpp' | xargs clang-format -i
+
+clean:
+	rm -rf build

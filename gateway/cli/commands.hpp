@@ -1,0 +1,14 @@
+#pragma once
+// The medgw subcommands. Each registers itself on the app and, when chosen, sets the process exit
+// status through `exit_code`.
+namespace CLI {
+class App;
+}
+
+namespace medgw::cli {
+
+void add_parse_command(CLI::App& app, int& exit_code);
+void add_ack_command(CLI::App& app, int& exit_code);
+void add_bench_command(CLI::App& app, int& exit_code);
+
+}  // namespace medgw::cli

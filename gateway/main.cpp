@@ -1,0 +1,15 @@
+// medgw: the integration gateway's single binary. Subcommands are defined in gateway/cli/.
+#include <CLI/CLI.hpp>
+
+#include "gateway/cli/commands.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"medgw - HL7 v2 / FHIR integration gateway"};
+  app.require_subcommand(1);
+  int exit_code = 0;
+  medgw::cli::add_parse_command(app, exit_code);
+  medgw::cli::add_ack_command(app, exit_code);
+  medgw::cli::add_bench_command(app, exit_code);
+  CLI11_PARSE(app, argc, argv);
+  return exit_code;
+}

@@ -1,0 +1,351 @@
+#include "mappings/hl7v2/message.hpp"
+
+#include <cstdio>
+#include <cstring>
+
+#include "mappings/hl7v2/escape.hpp"
+
+namespace medgw::hl7v2 {
+namespace {
+
+constexpr std::string_view kBom = "\xEF\xBB\xBF";
+
+bool is_id_char(char c) { return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
+
+bool is_batch_or_header(std::string_view id) {
+  return id == "MSH" || id == "FHS" || id == "BHS" || id == "BTS" || id == "FTS";
+}
+
+ParseError error(ParseErrorCode code, std::size_t offset, std::string message, std::string segment = {},
+                 std::size_t segment_index = 0, std::size_t field = 0) {
+  ParseError e;
+  e.code = code;
+  e.offset = offset;
+  e.message = std::move(message);
+  e.segment = std::move(segment);
+  e.segment_index = segment_index;
+  e.field = field;
+  return e;
+}
+
+bool all_blank(std::string_view line) {
+  for (char c : line) {
+    if (c != ' ' && c != '\t') return false;
+  }
+  return true;
+}
+
+// MSH-18's first repetition, read from the raw header line. Valid only when raw delimiter bytes
+// are trustworthy (ASCII header, or a charset whose trail bytes never look like delimiters).
+std::string_view charset_field(std::string_view header_line, const Delimiters& d) {
+  // Pieces split on the field separator: [0] "MSH", [1] MSH-2, [k] MSH-(k+1). MSH-18 is piece 17.
+  std::string_view msh18 = nth_piece(header_line, d.field, 18);
+  std::string_view first = nth_piece(msh18, d.repetition, 1);
+  return nth_piece(first, d.component, 1);
+}
+
+bool has_high_bytes(std::string_view s) {
+  for (char c : s) {
+    if (static_cast<unsigned char>(c) >= 0x80) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+Expected<Delimiters, ParseError> read_delimiters(std::string_view line) {
+  std::string_view id = line.substr(0, 3);
+  if (line.size() < 4) {
+    return unexpected(error(ParseErrorCode::kBadDelimiters, 0,
+                            std::string(id) + " ends before its field separator (" + std::string(id) + "-1)",
+                            std::string(id), 1, 1));
+  }
+  Delimiters d;
+  d.field = line[3];
+  std::size_t i = 4;
+  std::string enc;
+  while (i < line.size() && line[i] != d.field && line[i] != '\r' && line[i] != '\n') enc.push_back(line[i++]);
+  auto bad = [&](std::size_t field, std::string why) {
+    return unexpected(error(ParseErrorCode::kBadDelimiters, field == 1 ? 3 : 4, std::move(why), std::string(id), 1, field));
+  };
+  auto unusable = [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == ' ' ||
+           c == '\r' || c == '\n' || c == '\t' || static_cast<unsigned char>(c) >= 0x80 || c == 0;
+  };
+  if (unusable(d.field)) {
+    return bad(1, std::string(id) + "-1 (the field separator) must be a printable non-alphanumeric character");
+  }
+  if (enc.size() < 4 || enc.size() > 5) {
+    return bad(2, std::string(id) + "-2 (the encoding characters) must be 4 characters, or 5 with the truncation character; found " +
+                      std::to_string(enc.size()));
+  }
+  d.component = enc[0];
+  d.repetition = enc[1];
+  d.escape = enc[2];
+  d.subcomponent = enc[3];
+  d.truncation = enc.size() == 5 ? enc[4] : 0;
+  std::string all = std::string(1, d.field) + enc;
+  for (std::size_t a = 0; a < all.size(); ++a) {
+    if (unusable(all[a])) {
+      return bad(2, std::string(id) + "-2 contains a letter, digit, space or control character");
+    }
+    for (std::size_t b = a + 1; b < all.size(); ++b) {
+      if (all[a] == all[b]) {
+        return bad(2, std::string(id) + "-1 and " + std::string(id) + "-2 declare the same delimiter twice");
+      }
+    }
+  }
+  return d;
+}
+
+struct MessageParser {
+  static Expected<Message, ParseError> run(std::string_view input, const ParseOptions& options) {
+    if (input.size() > options.limits.max_message_bytes) {
+      return unexpected(error(ParseErrorCode::kTooLarge, options.limits.max_message_bytes,
+                              "message is " + std::to_string(input.size()) + " bytes; the limit is " +
+                                  std::to_string(options.limits.max_message_bytes)));
+    }
+    std::size_t base = 0;
+    if (input.substr(0, 3) == kBom) base = 3;
+    while (base < input.size() && (input[base] == '\r' || input[base] == '\n')) ++base;
+    std::string_view text = input.substr(base);
+    if (text.empty()) return unexpected(error(ParseErrorCode::kEmptyInput, base, "no message: the input is empty"));
+    if (text.substr(0, 3) != "MSH") {
+      std::string why = text.substr(0, 3) == "FHS" || text.substr(0, 3) == "BHS"
+                            ? "this is a batch (FHS/BHS); read it with the batch reader"
+                            : "a message must start with an MSH segment";
+      return unexpected(error(ParseErrorCode::kNoHeader, base, why));
+    }
+    std::size_t header_end = text.find_first_of("\r\n");
+    std::string_view header_line = text.substr(0, header_end);
+
+    Message m;
+    {
+      auto d = read_delimiters(header_line);
+      if (!d) {
+        ParseError e = std::move(d).error();
+        e.offset += base;
+        return unexpected(std::move(e));
+      }
+      m.delimiters_ = *d;
+    }
+
+    // Choose the charset from MSH-18, reading it after decoding the header line with the default
+    // when raw bytes of the header cannot be trusted.
+    Charset fallback = options.default_charset.value_or(default_charset());
+    std::string decoded_header;
+    std::string_view declared;
+    if (has_high_bytes(header_line) && !fallback.raw_delimiters_safe()) {
+      auto h = decode_to_utf8(header_line, fallback, InvalidBytes::kReplace);
+      if (h) decoded_header = std::move(*h);
+      declared = charset_field(decoded_header, m.delimiters_);
+    } else {
+      declared = charset_field(header_line, m.delimiters_);
+    }
+    if (!declared.empty()) {
+      auto cs = find_charset(declared);
+      if (!cs) {
+        // An unknown name does not matter when every byte is ASCII, which all the character
+        // sets medgw carries encode alike; otherwise there is no safe way to read the text.
+        if (!has_high_bytes(text)) {
+          cs = Charset{"unknown MSH-18, ASCII content", "", CharsetKind::kAscii, true};
+        } else {
+          return unexpected(error(ParseErrorCode::kUnknownCharset, base,
+                                  "MSH-18 names a character set that is not in HL7 table 0211 nor a known alias, "
+                                  "and the message holds non-ASCII bytes",
+                                  "MSH", 1, 18));
+        }
+      }
+      if (!cs->supported) {
+        return unexpected(error(ParseErrorCode::kUnsupportedCharset, base,
+                                "MSH-18 character set " + std::string(cs->name) +
+                                    " cannot be carried over a byte stream or uses ISO 2022 switching",
+                                "MSH", 1, 18));
+      }
+      m.charset_ = *cs;
+    } else {
+      m.charset_ = fallback;
+    }
+
+    // Decode to UTF-8 before splitting on delimiters.
+    bool needs_copy = false;
+    if (m.charset_.kind == CharsetKind::kUtf8) {
+      std::size_t bad = find_invalid_utf8(text);
+      needs_copy = bad != std::string_view::npos;
+      if (needs_copy && options.invalid_bytes == InvalidBytes::kError) {
+        return unexpected(locate_invalid(text, bad, base, "invalid UTF-8 byte sequence"));
+      }
+    } else if (m.charset_.kind == CharsetKind::kAscii) {
+      needs_copy = has_high_bytes(text);
+      if (needs_copy && options.invalid_bytes == InvalidBytes::kError) {
+        std::size_t bad = 0;
+        while (static_cast<unsigned char>(text[bad]) < 0x80) ++bad;
+        return unexpected(locate_invalid(text, bad, base, "byte above 0x7F in a message whose charset is ASCII"));
+      }
+    } else {
+      needs_copy = has_high_bytes(text);  // pure ASCII is the same in every supported charset
+    }
+    if (needs_copy) {
+      auto decoded = decode_to_utf8(text, m.charset_, options.invalid_bytes);
+      if (!decoded) {
+        return unexpected(locate_invalid(text, decoded.error().offset, base, decoded.error().reason));
+      }
+      m.owned_ = std::make_unique<std::string>(std::move(*decoded));
+      text = *m.owned_;
+      base = 0;  // offsets below are in the decoded text
+    }
+    m.text_ = text;
+    if (auto e = split(m, base, options.limits)) return unexpected(std::move(*e));
+    return m;
+  }
+
+  // A located error for an invalid byte: which segment and field it falls in, found by scanning
+  // the raw text up to it (only header bytes matter for the field count, which are ASCII).
+  static ParseError locate_invalid(std::string_view text, std::size_t bad, std::size_t base, std::string why) {
+    std::size_t seg_index = 1;
+    std::size_t seg_begin = 0;
+    for (std::size_t i = 0; i < bad && i < text.size(); ++i) {
+      if (text[i] == '\r' || text[i] == '\n') {
+        while (i + 1 < bad && (text[i + 1] == '\r' || text[i + 1] == '\n')) ++i;
+        ++seg_index;
+        seg_begin = i + 1;
+      }
+    }
+    std::string name(text.substr(seg_begin, 3));
+    for (char c : name) {
+      if (!is_id_char(c)) name.clear();
+    }
+    std::size_t field = 0;
+    char fs = text.size() > 3 ? text[3] : '|';
+    for (std::size_t i = seg_begin; i < bad; ++i) field += (text[i] == fs);
+    if (name == "MSH") ++field;  // MSH-1 is the separator itself
+    char hex[8];
+    std::snprintf(hex, sizeof hex, "0x%02X", static_cast<unsigned char>(text[bad < text.size() ? bad : 0]));
+    return error(ParseErrorCode::kInvalidEncoding, base + bad, why + " (byte " + hex + ")", name, seg_index, field);
+  }
+
+  static std::optional<ParseError> split(Message& m, std::size_t base, const ParseLimits& limits) {
+    const std::string_view text = m.text_;
+    const char* p = text.data();
+    const std::size_t n = text.size();
+    const char fs = m.delimiters_.field;
+    m.segments_.reserve(16);
+    m.piece_begin_.reserve(n / 8 + 16);
+    std::size_t pos = 0;
+    while (pos < n) {
+      char c = p[pos];
+      if (c == '\r' || c == '\n') {
+        ++pos;
+        continue;
+      }
+      const std::size_t begin = pos;
+      const auto first_piece = static_cast<std::uint32_t>(m.piece_begin_.size());
+      m.piece_begin_.push_back(static_cast<std::uint32_t>(begin));
+      // Hot loop: find the next terminator, recording field separators on the way.
+      while (pos < n) {
+        c = p[pos];
+        if (c == fs) {
+          m.piece_begin_.push_back(static_cast<std::uint32_t>(pos + 1));
+        } else if (c == '\r' || c == '\n') {
+          break;
+        }
+        ++pos;
+      }
+      std::string_view line = text.substr(begin, pos - begin);
+      const std::size_t seg_number = m.segments_.size() + 1;
+      if (all_blank(line)) {
+        m.piece_begin_.resize(first_piece);
+        continue;
+      }
+      if (line.size() < 3 || !is_id_char(line[0]) || !is_id_char(line[1]) || !is_id_char(line[2]) ||
+          (line.size() > 3 && line[3] != fs)) {
+        return error(ParseErrorCode::kBadSegmentId, base + begin,
+                     "segment " + std::to_string(seg_number) +
+                         " does not start with a segment id of three capital letters or digits followed by the field separator",
+                     "", seg_number);
+      }
+      if (seg_number > 1 && is_batch_or_header(line.substr(0, 3))) {
+        return error(ParseErrorCode::kUnexpectedHeader, base + begin,
+                     std::string(line.substr(0, 3)) + " inside a message: several messages or a batch must be read with the batch reader",
+                     std::string(line.substr(0, 3)), seg_number);
+      }
+      if (seg_number > limits.max_segments) {
+        return error(ParseErrorCode::kTooManySegments, base + begin,
+                     "more than " + std::to_string(limits.max_segments) + " segments");
+      }
+      m.segments_.push_back({static_cast<std::uint32_t>(begin), static_cast<std::uint32_t>(pos), first_piece,
+                             static_cast<std::uint32_t>(m.piece_begin_.size() - first_piece)});
+    }
+    return std::nullopt;
+  }
+};
+
+Expected<Message, ParseError> Message::parse(std::string_view input, const ParseOptions& options) {
+  return MessageParser::run(input, options);
+}
+
+std::optional<Segment> Message::find(std::string_view name, std::size_t occurrence) const {
+  if (occurrence == 0) return std::nullopt;
+  for (std::size_t i = 0; i < segments_.size(); ++i) {
+    const SegmentSpan& s = segments_[i];
+    if (s.end - s.begin >= 3 && std::memcmp(text_.data() + s.begin, name.data(), 3) == 0 && name.size() == 3) {
+      if (--occurrence == 0) return Segment{this, i};
+    }
+  }
+  return std::nullopt;
+}
+
+std::string_view Message::raw_at(const Path& path) const {
+  auto seg = find(path.segment, path.occurrence);
+  if (!seg) return {};
+  Field f = seg->field(path.field);
+  if (path.component == 0) {
+    // The whole field: every repetition for repetition 1 of a non-repeating reading would be
+    // surprising, so a field path always means one repetition.
+    return f.repetition(path.repetition).raw();
+  }
+  Component c = f.repetition(path.repetition).component(path.component);
+  if (path.subcomponent == 0) return c.raw();
+  return c.subcomponent(path.subcomponent);
+}
+
+std::string Message::value_at(const Path& path) const { return unescape(raw_at(path), delimiters_); }
+
+std::string_view Segment::name() const {
+  const auto& s = message_->segments_[index_];
+  return message_->text_.substr(s.begin, 3);
+}
+
+std::string_view Segment::raw() const {
+  const auto& s = message_->segments_[index_];
+  return message_->text_.substr(s.begin, s.end - s.begin);
+}
+
+std::size_t Segment::field_count() const {
+  const auto& s = message_->segments_[index_];
+  std::size_t pieces = s.piece_count - 1;  // the id is not a field
+  return name() == "MSH" || name() == "FHS" || name() == "BHS" ? pieces + 1 : pieces;
+}
+
+Field Segment::field(std::size_t n) const {
+  const auto& s = message_->segments_[index_];
+  const Delimiters* d = &message_->delimiters_;
+  const std::string_view text = message_->text_;
+  const bool header = name() == "MSH" || name() == "FHS" || name() == "BHS";
+  std::size_t piece = n;
+  if (header) {
+    if (n == 1) return {text.substr(s.begin + 3, 1), d, true};
+    piece = n - 1;
+    if (n == 2) {
+      std::uint32_t b = message_->piece_begin_[s.first_piece + 1];
+      std::uint32_t e = s.piece_count > 2 ? message_->piece_begin_[s.first_piece + 2] - 1 : s.end;
+      return {text.substr(b, e - b), d, true};
+    }
+  }
+  if (n == 0 || piece >= s.piece_count) return {};
+  std::uint32_t b = message_->piece_begin_[s.first_piece + piece];
+  std::uint32_t e = piece + 1 < s.piece_count ? message_->piece_begin_[s.first_piece + piece + 1] - 1 : s.end;
+  return {text.substr(b, e - b), d, false};
+}
+
+}  // namespace medgw::hl7v2
