@@ -2,6 +2,9 @@
 
 #include <cstdio>
 #include <cstring>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "mappings/hl7v2/escape.hpp"
 
@@ -98,6 +101,126 @@ Expected<Delimiters, ParseError> read_delimiters(std::string_view line) {
   return d;
 }
 
+// Splits text into segments and fields in one pass, recording only offsets. Events (a field
+// separator, a CR or LF) are found 16 bytes at a time with SSE2 where available; the same pass
+// notes whether any byte is above 0x7F, so pure-ASCII messages skip charset work entirely.
+class Splitter {
+ public:
+  Splitter(Message& m, std::size_t base, const ParseLimits& limits, std::vector<std::uint32_t>& pieces,
+           std::vector<Message::SegmentSpan>& segments)
+      : text_(m.text()), fs_(m.delimiters().field), base_(base), limits_(limits), pieces_(pieces), segments_(segments) {}
+
+  std::optional<ParseError> run(bool& high_bytes) {
+    const char* p = text_.data();
+    const std::size_t n = text_.size();
+    std::size_t i = 0;
+    unsigned high = 0;
+#if defined(__SSE2__)
+    const __m128i vfs = _mm_set1_epi8(fs_);
+    const __m128i vcr = _mm_set1_epi8('\r');
+    const __m128i vlf = _mm_set1_epi8('\n');
+    for (; i + 16 <= n; i += 16) {
+      const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+      high |= static_cast<unsigned>(_mm_movemask_epi8(b));
+      const auto mfs = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(b, vfs)));
+      const auto meol = static_cast<unsigned>(
+          _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(b, vcr), _mm_cmpeq_epi8(b, vlf))));
+      unsigned events = mfs | meol;
+      while (events != 0) {
+        const unsigned k = static_cast<unsigned>(__builtin_ctz(events));
+        events &= events - 1;
+        if ((mfs >> k) & 1u) {
+          on_field_separator(i + k);
+        } else if (!on_end_of_line(i + k)) {
+          return error_;
+        }
+      }
+    }
+#endif
+    for (; i < n; ++i) {
+      const char c = p[i];
+      high |= static_cast<unsigned char>(c) & 0x80u;
+      if (c == fs_) {
+        on_field_separator(i);
+      } else if (c == '\r' || c == '\n') {
+        if (!on_end_of_line(i)) return error_;
+      }
+    }
+    if (!in_segment_ && next_start_ < n) start(next_start_);
+    if (in_segment_ && !finish(n)) return error_;
+    high_bytes = high != 0;
+    return std::nullopt;
+  }
+
+ private:
+  void start(std::size_t at) {
+    in_segment_ = true;
+    segment_begin_ = at;
+    first_piece_ = static_cast<std::uint32_t>(pieces_.size());
+    pieces_.push_back(static_cast<std::uint32_t>(at));
+  }
+  void on_field_separator(std::size_t pos) {
+    if (!in_segment_) start(next_start_);
+    pieces_.push_back(static_cast<std::uint32_t>(pos + 1));
+  }
+  bool on_end_of_line(std::size_t pos) {
+    if (!in_segment_) {
+      if (pos == next_start_) {  // a blank line, or the LF of a CRLF
+        next_start_ = pos + 1;
+        return true;
+      }
+      start(next_start_);
+    }
+    next_start_ = pos + 1;
+    return finish(pos);
+  }
+  bool finish(std::size_t end) {
+    in_segment_ = false;
+    std::string_view line = text_.substr(segment_begin_, end - segment_begin_);
+    const std::size_t seg_number = segments_.size() + 1;
+    if (all_blank(line)) {
+      pieces_.resize(first_piece_);
+      return true;
+    }
+    if (line.size() < 3 || !is_id_char(line[0]) || !is_id_char(line[1]) || !is_id_char(line[2]) ||
+        (line.size() > 3 && line[3] != fs_)) {
+      error_ = error(ParseErrorCode::kBadSegmentId, base_ + segment_begin_,
+                     "segment " + std::to_string(seg_number) +
+                         " does not start with a segment id of three capital letters or digits followed by the field "
+                         "separator",
+                     "", seg_number);
+      return false;
+    }
+    if (seg_number > 1 && is_batch_or_header(line.substr(0, 3))) {
+      error_ = error(ParseErrorCode::kUnexpectedHeader, base_ + segment_begin_,
+                     std::string(line.substr(0, 3)) +
+                         " inside a message: several messages or a batch must be read with the batch reader",
+                     std::string(line.substr(0, 3)), seg_number);
+      return false;
+    }
+    if (seg_number > limits_.max_segments) {
+      error_ = error(ParseErrorCode::kTooManySegments, base_ + segment_begin_,
+                     "more than " + std::to_string(limits_.max_segments) + " segments");
+      return false;
+    }
+    segments_.push_back({static_cast<std::uint32_t>(segment_begin_), static_cast<std::uint32_t>(end), first_piece_,
+                         static_cast<std::uint32_t>(pieces_.size() - first_piece_)});
+    return true;
+  }
+
+  std::string_view text_;
+  char fs_;
+  std::size_t base_;
+  const ParseLimits& limits_;
+  std::vector<std::uint32_t>& pieces_;
+  std::vector<Message::SegmentSpan>& segments_;
+  bool in_segment_ = false;
+  std::size_t segment_begin_ = 0;
+  std::uint32_t first_piece_ = 0;
+  std::size_t next_start_ = 0;
+  std::optional<ParseError> error_;
+};
+
 struct MessageParser {
   static Expected<Message, ParseError> run(std::string_view input, const ParseOptions& options) {
     if (input.size() > options.limits.max_message_bytes) {
@@ -116,12 +239,10 @@ struct MessageParser {
                             : "a message must start with an MSH segment";
       return unexpected(error(ParseErrorCode::kNoHeader, base, why));
     }
-    std::size_t header_end = text.find_first_of("\r\n");
-    std::string_view header_line = text.substr(0, header_end);
 
     Message m;
     {
-      auto d = read_delimiters(header_line);
+      auto d = read_delimiters(text);
       if (!d) {
         ParseError e = std::move(d).error();
         e.offset += base;
@@ -129,33 +250,29 @@ struct MessageParser {
       }
       m.delimiters_ = *d;
     }
+    m.text_ = text;
 
-    // Choose the charset from MSH-18, reading it after decoding the header line with the default
-    // when raw bytes of the header cannot be trusted.
-    Charset fallback = options.default_charset.value_or(default_charset());
-    std::string decoded_header;
+    // Split the raw bytes first. That is exact for ASCII and UTF-8 (no multi-byte sequence holds
+    // an ASCII byte) and is redone on the decoded text for every other charset.
+    bool high_bytes = false;
+    if (auto e = split(m, base, options.limits, high_bytes)) return unexpected(std::move(*e));
+
+    const Charset fallback = options.default_charset.value_or(default_charset());
     std::string_view declared;
-    if (has_high_bytes(header_line) && !fallback.raw_delimiters_safe()) {
-      auto h = decode_to_utf8(header_line, fallback, InvalidBytes::kReplace);
-      if (h) decoded_header = std::move(*h);
+    std::string decoded_header;
+    std::string_view header_line = m.segment(0).raw();
+    if (high_bytes && has_high_bytes(header_line) && !fallback.raw_delimiters_safe()) {
+      // The header itself holds multi-byte text whose trail bytes may look like delimiters:
+      // read MSH-18 from the header decoded with the source's default.
+      if (auto h = decode_to_utf8(header_line, fallback, InvalidBytes::kReplace)) decoded_header = std::move(*h);
       declared = charset_field(decoded_header, m.delimiters_);
     } else {
-      declared = charset_field(header_line, m.delimiters_);
+      declared = m.segment(0).field(18).repetition(1).component(1).raw();
     }
-    if (!declared.empty()) {
-      auto cs = find_charset(declared);
-      if (!cs) {
-        // An unknown name does not matter when every byte is ASCII, which all the character
-        // sets medgw carries encode alike; otherwise there is no safe way to read the text.
-        if (!has_high_bytes(text)) {
-          cs = Charset{"unknown MSH-18, ASCII content", "", CharsetKind::kAscii, true};
-        } else {
-          return unexpected(error(ParseErrorCode::kUnknownCharset, base,
-                                  "MSH-18 names a character set that is not in HL7 table 0211 nor a known alias, "
-                                  "and the message holds non-ASCII bytes",
-                                  "MSH", 1, 18));
-        }
-      }
+
+    if (declared.empty()) {
+      m.charset_ = fallback;
+    } else if (auto cs = find_charset(declared)) {
       if (!cs->supported) {
         return unexpected(error(ParseErrorCode::kUnsupportedCharset, base,
                                 "MSH-18 character set " + std::string(cs->name) +
@@ -163,39 +280,38 @@ struct MessageParser {
                                 "MSH", 1, 18));
       }
       m.charset_ = *cs;
+    } else if (!high_bytes) {
+      // An unknown name does not matter when every byte is ASCII, which all the character sets
+      // medgw carries encode alike; otherwise there is no safe way to read the text.
+      m.charset_ = Charset{"unknown MSH-18, ASCII content", "", CharsetKind::kAscii, true};
     } else {
-      m.charset_ = fallback;
+      return unexpected(error(ParseErrorCode::kUnknownCharset, base,
+                              "MSH-18 names a character set that is not in HL7 table 0211 nor a known alias, "
+                              "and the message holds non-ASCII bytes",
+                              "MSH", 1, 18));
     }
+    if (!high_bytes) return m;  // pure ASCII reads the same in every supported charset
 
-    // Decode to UTF-8 before splitting on delimiters.
-    bool needs_copy = false;
     if (m.charset_.kind == CharsetKind::kUtf8) {
       std::size_t bad = find_invalid_utf8(text);
-      needs_copy = bad != std::string_view::npos;
-      if (needs_copy && options.invalid_bytes == InvalidBytes::kError) {
+      if (bad == std::string_view::npos) return m;
+      if (options.invalid_bytes == InvalidBytes::kError) {
         return unexpected(locate_invalid(text, bad, base, "invalid UTF-8 byte sequence"));
       }
-    } else if (m.charset_.kind == CharsetKind::kAscii) {
-      needs_copy = has_high_bytes(text);
-      if (needs_copy && options.invalid_bytes == InvalidBytes::kError) {
-        std::size_t bad = 0;
-        while (static_cast<unsigned char>(text[bad]) < 0x80) ++bad;
-        return unexpected(locate_invalid(text, bad, base, "byte above 0x7F in a message whose charset is ASCII"));
-      }
-    } else {
-      needs_copy = has_high_bytes(text);  // pure ASCII is the same in every supported charset
+    } else if (m.charset_.kind == CharsetKind::kAscii && options.invalid_bytes == InvalidBytes::kError) {
+      std::size_t bad = 0;
+      while (static_cast<unsigned char>(text[bad]) < 0x80) ++bad;
+      return unexpected(locate_invalid(text, bad, base, "byte above 0x7F in a message whose charset is ASCII"));
     }
-    if (needs_copy) {
-      auto decoded = decode_to_utf8(text, m.charset_, options.invalid_bytes);
-      if (!decoded) {
-        return unexpected(locate_invalid(text, decoded.error().offset, base, decoded.error().reason));
-      }
-      m.owned_ = std::make_unique<std::string>(std::move(*decoded));
-      text = *m.owned_;
-      base = 0;  // offsets below are in the decoded text
-    }
-    m.text_ = text;
-    if (auto e = split(m, base, options.limits)) return unexpected(std::move(*e));
+
+    // Decode to UTF-8, then split again: offsets below are in the decoded text.
+    auto decoded = decode_to_utf8(text, m.charset_, options.invalid_bytes);
+    if (!decoded) return unexpected(locate_invalid(text, decoded.error().offset, base, decoded.error().reason));
+    m.owned_ = std::make_unique<std::string>(std::move(*decoded));
+    m.text_ = *m.owned_;
+    m.segments_.clear();
+    m.piece_begin_.clear();
+    if (auto e = split(m, 0, options.limits, high_bytes)) return unexpected(std::move(*e));
     return m;
   }
 
@@ -224,59 +340,10 @@ struct MessageParser {
     return error(ParseErrorCode::kInvalidEncoding, base + bad, why + " (byte " + hex + ")", name, seg_index, field);
   }
 
-  static std::optional<ParseError> split(Message& m, std::size_t base, const ParseLimits& limits) {
-    const std::string_view text = m.text_;
-    const char* p = text.data();
-    const std::size_t n = text.size();
-    const char fs = m.delimiters_.field;
+  static std::optional<ParseError> split(Message& m, std::size_t base, const ParseLimits& limits, bool& high_bytes) {
     m.segments_.reserve(16);
-    m.piece_begin_.reserve(n / 8 + 16);
-    std::size_t pos = 0;
-    while (pos < n) {
-      char c = p[pos];
-      if (c == '\r' || c == '\n') {
-        ++pos;
-        continue;
-      }
-      const std::size_t begin = pos;
-      const auto first_piece = static_cast<std::uint32_t>(m.piece_begin_.size());
-      m.piece_begin_.push_back(static_cast<std::uint32_t>(begin));
-      // Hot loop: find the next terminator, recording field separators on the way.
-      while (pos < n) {
-        c = p[pos];
-        if (c == fs) {
-          m.piece_begin_.push_back(static_cast<std::uint32_t>(pos + 1));
-        } else if (c == '\r' || c == '\n') {
-          break;
-        }
-        ++pos;
-      }
-      std::string_view line = text.substr(begin, pos - begin);
-      const std::size_t seg_number = m.segments_.size() + 1;
-      if (all_blank(line)) {
-        m.piece_begin_.resize(first_piece);
-        continue;
-      }
-      if (line.size() < 3 || !is_id_char(line[0]) || !is_id_char(line[1]) || !is_id_char(line[2]) ||
-          (line.size() > 3 && line[3] != fs)) {
-        return error(ParseErrorCode::kBadSegmentId, base + begin,
-                     "segment " + std::to_string(seg_number) +
-                         " does not start with a segment id of three capital letters or digits followed by the field separator",
-                     "", seg_number);
-      }
-      if (seg_number > 1 && is_batch_or_header(line.substr(0, 3))) {
-        return error(ParseErrorCode::kUnexpectedHeader, base + begin,
-                     std::string(line.substr(0, 3)) + " inside a message: several messages or a batch must be read with the batch reader",
-                     std::string(line.substr(0, 3)), seg_number);
-      }
-      if (seg_number > limits.max_segments) {
-        return error(ParseErrorCode::kTooManySegments, base + begin,
-                     "more than " + std::to_string(limits.max_segments) + " segments");
-      }
-      m.segments_.push_back({static_cast<std::uint32_t>(begin), static_cast<std::uint32_t>(pos), first_piece,
-                             static_cast<std::uint32_t>(m.piece_begin_.size() - first_piece)});
-    }
-    return std::nullopt;
+    m.piece_begin_.reserve(m.text_.size() / 6 + 16);
+    return Splitter(m, base, limits, m.piece_begin_, m.segments_).run(high_bytes);
   }
 };
 

@@ -100,6 +100,8 @@ class Message {
 
  private:
   friend class Segment;
+  friend class Splitter;
+  friend struct MessageParser;
   struct SegmentSpan {
     std::uint32_t begin;
     std::uint32_t end;
@@ -117,7 +119,6 @@ class Message {
   Charset charset_;
   std::vector<SegmentSpan> segments_;
   std::vector<std::uint32_t> piece_begin_;
-  friend struct MessageParser;
 };
 
 // Reads MSH-1/MSH-2 (or FHS/BHS) at the start of `header_line`. Error offsets are relative to it.

@@ -70,7 +70,7 @@ def message_type(segments):
     fields = msh.split(fs)
     # fields[0]="MSH", fields[1]=MSH-2 (encoding characters), fields[n]=MSH-(n+1)
     enc = fields[1]
-    if not (2 <= len(enc) <= 5) or any(c.isalnum() or c.isspace() or c == fs for c in enc) \
+    if not (4 <= len(enc) <= 5) or not enc.isascii() or any(c.isalnum() or c.isspace() or c == fs for c in enc) \
             or len(set(enc)) != len(enc):
         return None, "bad encoding characters"
     if len(fields) < 12:
