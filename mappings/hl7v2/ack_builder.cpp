@@ -71,7 +71,7 @@ ErrorDetail error_from(const ParseError& error) {
   ErrorDetail d;
   d.code = hl7_error_code(error.code);
   d.segment = error.segment;
-  d.sequence = error.segment.empty() ? 0 : 1;
+  d.sequence = error.segment.empty() ? 0 : (error.occurrence != 0 ? error.occurrence : 1);
   d.field = error.field;
   d.severity = 'E';
   d.diagnostic = error.describe();
@@ -141,14 +141,20 @@ Ack build_ack(const AckHeader& h, AckOutcome outcome, const std::vector<ErrorDet
                   (options.mode == AckMode::kAuto && (!h.accept_ack_type.empty() || !h.application_ack_type.empty()));
   bool commit_level = enhanced;
   if (enhanced) {
-    if (!h.accept_ack_type.empty() || options.mode == AckMode::kEnhanced) {
-      ack.send = wants(h.accept_ack_type.empty() ? "AL" : h.accept_ack_type, success);
-      if (!ack.send) ack.reason = "MSH-15 (" + h.accept_ack_type + ") asks for no accept acknowledgement in this case";
-    } else {
-      // Only MSH-16 is valued: answer at the application level, right after the commit.
+    // An accept acknowledgement when MSH-15 asks for one in this case (forced enhanced mode
+    // without MSH-15 means AL); otherwise an application acknowledgement, right after the
+    // commit, when MSH-16 asks for one; otherwise nothing.
+    const std::string accept =
+        h.accept_ack_type.empty() && options.mode == AckMode::kEnhanced ? std::string("AL") : h.accept_ack_type;
+    if (!accept.empty() && wants(accept, success)) {
+      ack.send = true;
+    } else if (!h.application_ack_type.empty() && wants(h.application_ack_type, success)) {
       commit_level = false;
-      ack.send = wants(h.application_ack_type, success);
-      if (!ack.send) ack.reason = "MSH-16 (" + h.application_ack_type + ") asks for no acknowledgement in this case";
+      ack.send = true;
+    } else {
+      ack.send = false;
+      ack.reason = "MSH-15 (" + h.accept_ack_type + ") and MSH-16 (" + h.application_ack_type +
+                   ") ask for no acknowledgement in this case";
     }
   }
   const char level = commit_level ? 'C' : 'A';

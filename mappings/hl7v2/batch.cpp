@@ -78,7 +78,7 @@ Expected<BatchFile, ParseError> read_batch(std::string_view input, const BatchLi
       line.remove_prefix(1);
       ++line_begin;
     }
-    if (line.empty()) continue;
+    if (line.find_first_not_of(" \t") == std::string_view::npos) continue;  // blank, spaces and tabs included
     if (line.front() == kEndBlock) {
       close_message();
       continue;

@@ -140,6 +140,8 @@ std::string escape(std::string_view text, const Delimiters& d, EscapeOptions opt
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;
   out.reserve(text.size() + 8);
+  // \.br\ is unreadable when '.', 'b' or 'r' is itself a delimiter: use the hex form then.
+  if (d.is_delimiter('.') || d.is_delimiter('b') || d.is_delimiter('r')) options.line_breaks = LineBreaks::kHex;
   auto put = [&](char code) {
     out.push_back(d.escape);
     out.push_back(code);

@@ -71,12 +71,17 @@ Expected<Delimiters, ParseError> read_delimiters(std::string_view line) {
   auto bad = [&](std::size_t field, std::string why) {
     return unexpected(error(ParseErrorCode::kBadDelimiters, field == 1 ? 3 : 4, std::move(why), std::string(id), 1, field));
   };
+  // HL7 asks receivers to accept whatever the header declares. Refused are only characters that
+  // would make the message unreadable: capital letters and digits (segment ids and the escape
+  // codes \F\ \S\ \X0D\ are made of them), spaces (too common in text to delimit anything, and a
+  // header like "MSH ^~\&" is far likelier corruption than intent), line ends, control and
+  // non-ASCII bytes.
   auto unusable = [](char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == ' ' ||
-           c == '\r' || c == '\n' || c == '\t' || static_cast<unsigned char>(c) >= 0x80 || c == 0;
+    return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || static_cast<unsigned char>(c) <= 0x20 ||
+           static_cast<unsigned char>(c) >= 0x7F;
   };
   if (unusable(d.field)) {
-    return bad(1, std::string(id) + "-1 (the field separator) must be a printable non-alphanumeric character");
+    return bad(1, std::string(id) + "-1 (the field separator) must be printable ASCII, not a space, capital letter or digit");
   }
   if (enc.size() < 4 || enc.size() > 5) {
     return bad(2, std::string(id) + "-2 (the encoding characters) must be 4 characters, or 5 with the truncation character; found " +
@@ -90,7 +95,7 @@ Expected<Delimiters, ParseError> read_delimiters(std::string_view line) {
   std::string all = std::string(1, d.field) + enc;
   for (std::size_t a = 0; a < all.size(); ++a) {
     if (unusable(all[a])) {
-      return bad(2, std::string(id) + "-2 contains a letter, digit, space or control character");
+      return bad(2, std::string(id) + "-2 contains a capital letter, digit, space, control character or non-ASCII byte");
     }
     for (std::size_t b = a + 1; b < all.size(); ++b) {
       if (all[a] == all[b]) {
@@ -196,6 +201,7 @@ class Splitter {
                      std::string(line.substr(0, 3)) +
                          " inside a message: several messages or a batch must be read with the batch reader",
                      std::string(line.substr(0, 3)), seg_number);
+      error_->occurrence = occurrences(line.substr(0, 3)) + 1;
       return false;
     }
     if (seg_number > limits_.max_segments) {
@@ -206,6 +212,13 @@ class Splitter {
     segments_.push_back({static_cast<std::uint32_t>(segment_begin_), static_cast<std::uint32_t>(end), first_piece_,
                          static_cast<std::uint32_t>(pieces_.size() - first_piece_)});
     return true;
+  }
+
+  // How many segments with this id were already split.
+  std::size_t occurrences(std::string_view id) const {
+    std::size_t n = 0;
+    for (const auto& seg : segments_) n += text_.substr(seg.begin, 3) == id;
+    return n;
   }
 
   std::string_view text_;
@@ -230,9 +243,18 @@ struct MessageParser {
     }
     std::size_t base = 0;
     if (input.substr(0, 3) == kBom) base = 3;
-    while (base < input.size() && (input[base] == '\r' || input[base] == '\n')) ++base;
+    // Blank lines (terminators, or only spaces and tabs) before the header are skipped, as they
+    // are between segments.
+    for (std::size_t i = base; i < input.size(); ++i) {
+      const char c = input[i];
+      if (c == '\r' || c == '\n') {
+        base = i + 1;
+      } else if (c != ' ' && c != '\t') {
+        break;
+      }
+    }
     std::string_view text = input.substr(base);
-    if (text.empty()) return unexpected(error(ParseErrorCode::kEmptyInput, base, "no message: the input is empty"));
+    if (all_blank(text)) return unexpected(error(ParseErrorCode::kEmptyInput, base, "no message: the input is empty"));
     if (text.substr(0, 3) != "MSH") {
       std::string why = text.substr(0, 3) == "FHS" || text.substr(0, 3) == "BHS"
                             ? "this is a batch (FHS/BHS); read it with the batch reader"
@@ -258,55 +280,28 @@ struct MessageParser {
     if (auto e = split(m, base, options.limits, high_bytes)) return unexpected(std::move(*e));
 
     const Charset fallback = options.default_charset.value_or(default_charset());
-    std::string_view declared;
-    std::string decoded_header;
-    std::string_view header_line = m.segment(0).raw();
-    if (high_bytes && has_high_bytes(header_line) && !fallback.raw_delimiters_safe()) {
-      // The header itself holds multi-byte text whose trail bytes may look like delimiters:
-      // read MSH-18 from the header decoded with the source's default.
-      if (auto h = decode_to_utf8(header_line, fallback, InvalidBytes::kReplace)) decoded_header = std::move(*h);
-      declared = charset_field(decoded_header, m.delimiters_);
-    } else {
-      declared = m.segment(0).field(18).repetition(1).component(1).raw();
-    }
-
-    if (declared.empty()) {
-      m.charset_ = fallback;
-    } else if (auto cs = find_charset(declared)) {
-      if (!cs->supported) {
-        return unexpected(error(ParseErrorCode::kUnsupportedCharset, base,
-                                "MSH-18 character set " + std::string(cs->name) +
-                                    " cannot be carried over a byte stream or uses ISO 2022 switching",
-                                "MSH", 1, 18));
-      }
-      m.charset_ = *cs;
-    } else if (!high_bytes) {
-      // An unknown name does not matter when every byte is ASCII, which all the character sets
-      // medgw carries encode alike; otherwise there is no safe way to read the text.
-      m.charset_ = Charset{"unknown MSH-18, ASCII content", "", CharsetKind::kAscii, true};
-    } else {
-      return unexpected(error(ParseErrorCode::kUnknownCharset, base,
-                              "MSH-18 names a character set that is not in HL7 table 0211 nor a known alias, "
-                              "and the message holds non-ASCII bytes",
-                              "MSH", 1, 18));
-    }
+    auto resolved = resolve_charset(m, fallback, high_bytes, base);
+    if (!resolved) return unexpected(std::move(resolved).error());
+    m.charset_ = *resolved;
     if (!high_bytes) return m;  // pure ASCII reads the same in every supported charset
 
     if (m.charset_.kind == CharsetKind::kUtf8) {
       std::size_t bad = find_invalid_utf8(text);
       if (bad == std::string_view::npos) return m;
       if (options.invalid_bytes == InvalidBytes::kError) {
-        return unexpected(locate_invalid(text, bad, base, "invalid UTF-8 byte sequence"));
+        return unexpected(locate_invalid(text, bad, base, "invalid UTF-8 byte sequence", m.charset_));
       }
     } else if (m.charset_.kind == CharsetKind::kAscii && options.invalid_bytes == InvalidBytes::kError) {
       std::size_t bad = 0;
       while (static_cast<unsigned char>(text[bad]) < 0x80) ++bad;
-      return unexpected(locate_invalid(text, bad, base, "byte above 0x7F in a message whose charset is ASCII"));
+      return unexpected(locate_invalid(text, bad, base, "byte above 0x7F in a message whose charset is ASCII", m.charset_));
     }
 
     // Decode to UTF-8, then split again: offsets below are in the decoded text.
     auto decoded = decode_to_utf8(text, m.charset_, options.invalid_bytes);
-    if (!decoded) return unexpected(locate_invalid(text, decoded.error().offset, base, decoded.error().reason));
+    if (!decoded) {
+      return unexpected(locate_invalid(text, decoded.error().offset, base, decoded.error().reason, m.charset_));
+    }
     m.owned_ = std::make_unique<std::string>(std::move(*decoded));
     m.text_ = *m.owned_;
     m.segments_.clear();
@@ -315,9 +310,83 @@ struct MessageParser {
     return m;
   }
 
-  // A located error for an invalid byte: which segment and field it falls in, found by scanning
-  // the raw text up to it (only header bytes matter for the field count, which are ASCII).
-  static ParseError locate_invalid(std::string_view text, std::size_t bad, std::size_t base, std::string why) {
+  // MSH-18 of a header line, or "" when the header does not split into 18 fields.
+  static std::string msh18_of(std::string_view header, const Delimiters& d) { return std::string(charset_field(header, d)); }
+
+  // The charset a message is in: MSH-18 when it names one, else the source's default.
+  //
+  // With an ASCII header the raw MSH-18 is exact. When the header holds non-ASCII bytes, the raw
+  // split is exact only for charsets whose bytes never look like delimiters (UTF-8, ISO 8859);
+  // in GBK, GB 18030 or Big5 a trail byte may be '|' and shift every field after it. So a charset
+  // is accepted only when it reads the header consistently: the header is valid in it and,
+  // decoded with it, names it in MSH-18.
+  static Expected<Charset, ParseError> resolve_charset(const Message& m, const Charset& fallback, bool high_bytes,
+                                                      std::size_t base) {
+    const std::string_view header = m.segment(0).raw();
+    const std::string_view raw18 = m.segment(0).field(18).repetition(1).component(1).raw();
+    const std::optional<Charset> named = raw18.empty() ? std::nullopt : find_charset(raw18);
+    auto unknown = [&] {
+      return error(ParseErrorCode::kUnknownCharset, base,
+                   "MSH-18 names a character set that is not in HL7 table 0211 nor a known alias, and the message "
+                   "holds non-ASCII bytes",
+                   "MSH", 1, 18);
+    };
+    auto unsupported = [&](const Charset& cs) {
+      ParseError e = error(ParseErrorCode::kUnsupportedCharset, base,
+                           "MSH-18 character set " + std::string(cs.name) +
+                               " cannot be carried over a byte stream or uses ISO 2022 switching",
+                           "MSH", 1, 18);
+      e.occurrence = 1;
+      return e;
+    };
+    auto valid_in = [&](const Charset& cs) { return decode_to_utf8(header, cs, InvalidBytes::kError).has_value(); };
+    auto names_itself = [&](const Charset& cs) {
+      auto decoded = decode_to_utf8(header, cs, InvalidBytes::kError);
+      if (!decoded) return false;
+      auto declared = find_charset(msh18_of(*decoded, m.delimiters_));
+      return declared && declared->iconv_name == cs.iconv_name && declared->kind == cs.kind;
+    };
+
+    if (!has_high_bytes(header)) {
+      if (!named) {
+        if (raw18.empty()) return fallback;
+        if (!high_bytes) return Charset{"unknown MSH-18, ASCII content", "", CharsetKind::kAscii, true};
+        return unexpected(unknown());
+      }
+      if (!named->supported) return unexpected(unsupported(*named));
+      return *named;
+    }
+    // The header holds non-ASCII bytes.
+    if (named && named->supported && named->raw_delimiters_safe() && valid_in(*named)) return *named;
+    if (raw18.empty() && fallback.raw_delimiters_safe() && valid_in(fallback)) return fallback;
+    if (named && named->supported && !named->raw_delimiters_safe() && names_itself(*named)) return *named;
+    std::vector<Charset> candidates;
+    if (!fallback.raw_delimiters_safe()) candidates.push_back(fallback);
+    for (const char* name : {"GB18030", "BIG5"}) candidates.push_back(*find_charset(name));
+    for (const Charset& cs : candidates) {
+      auto decoded = decode_to_utf8(header, cs, InvalidBytes::kError);
+      if (!decoded) continue;
+      std::string declared = msh18_of(*decoded, m.delimiters_);
+      if (declared.empty()) {
+        if (cs.iconv_name == fallback.iconv_name) return fallback;
+        continue;
+      }
+      auto other = find_charset(declared);
+      if (other && other->supported && !other->raw_delimiters_safe() && names_itself(*other)) return *other;
+    }
+    if (!named) {
+      if (raw18.empty()) return fallback;  // decoding reports the invalid bytes, located
+      return unexpected(unknown());
+    }
+    if (!named->supported) return unexpected(unsupported(*named));
+    return *named;
+  }
+
+  // A located error for an invalid byte: which segment, which occurrence of it and which field it
+  // falls in. Fields are counted in the decoded prefix for multi-byte charsets, whose trail bytes
+  // may equal the field separator.
+  static ParseError locate_invalid(std::string_view text, std::size_t bad, std::size_t base, std::string why,
+                                   const Charset& charset) {
     std::size_t seg_index = 1;
     std::size_t seg_begin = 0;
     for (std::size_t i = 0; i < bad && i < text.size(); ++i) {
@@ -333,11 +402,33 @@ struct MessageParser {
     }
     std::size_t field = 0;
     char fs = text.size() > 3 ? text[3] : '|';
-    for (std::size_t i = seg_begin; i < bad; ++i) field += (text[i] == fs);
+    std::string_view prefix = text.substr(seg_begin, bad - seg_begin);
+    std::string decoded_prefix;
+    if (!charset.raw_delimiters_safe()) {
+      if (auto d = decode_to_utf8(prefix, charset, InvalidBytes::kReplace)) {
+        decoded_prefix = std::move(*d);
+        prefix = decoded_prefix;
+      }
+    }
+    for (char c : prefix) field += (c == fs);
     if (name == "MSH") ++field;  // MSH-1 is the separator itself
+    std::size_t occurrence = 0;
+    if (!name.empty()) {
+      // Count lines starting with this id up to and including the bad one.
+      std::size_t line = 0;
+      while (line <= seg_begin && line < text.size()) {
+        if (text.compare(line, 3, name) == 0) ++occurrence;
+        std::size_t eol = text.find_first_of("\r\n", line);
+        if (eol == std::string_view::npos) break;
+        line = eol + 1;
+        while (line < text.size() && (text[line] == '\r' || text[line] == '\n')) ++line;
+      }
+    }
     char hex[8];
     std::snprintf(hex, sizeof hex, "0x%02X", static_cast<unsigned char>(text[bad < text.size() ? bad : 0]));
-    return error(ParseErrorCode::kInvalidEncoding, base + bad, why + " (byte " + hex + ")", name, seg_index, field);
+    ParseError e = error(ParseErrorCode::kInvalidEncoding, base + bad, why + " (byte " + hex + ")", name, seg_index, field);
+    e.occurrence = occurrence;
+    return e;
   }
 
   static std::optional<ParseError> split(Message& m, std::size_t base, const ParseLimits& limits, bool& high_bytes) {
@@ -355,7 +446,7 @@ std::optional<Segment> Message::find(std::string_view name, std::size_t occurren
   if (occurrence == 0) return std::nullopt;
   for (std::size_t i = 0; i < segments_.size(); ++i) {
     const SegmentSpan& s = segments_[i];
-    if (s.end - s.begin >= 3 && std::memcmp(text_.data() + s.begin, name.data(), 3) == 0 && name.size() == 3) {
+    if (name.size() == 3 && s.end - s.begin >= 3 && std::memcmp(text_.data() + s.begin, name.data(), 3) == 0) {
       if (--occurrence == 0) return Segment{this, i};
     }
   }

@@ -31,6 +31,7 @@ struct ParseError {
   ParseErrorCode code{};
   std::string segment;          // segment id, or "" when the error is before any segment
   std::size_t segment_index = 0;  // 1-based position of the segment in the message; 0 = none
+  std::size_t occurrence = 0;     // 1-based occurrence of this segment id (the 3rd OBX: 3); 0 = none
   std::size_t field = 0;          // 1-based field position; 0 = the whole segment
   std::size_t offset = 0;         // byte offset in the input where the problem starts
   std::string message;            // a sentence for a human; never contains message content

@@ -416,9 +416,17 @@ class AckTest(CliTestCase):
     def test_enhanced_mode_ne_and_er_send_nothing_on_success(self):
         for accept in ("NE", "ER"):
             with self.subTest(accept):
-                out = self.ack("ack_%s.hl7" % accept, adt("ENH-" + accept, accept=accept, application="AL"))
+                out = self.ack("ack_%s.hl7" % accept, adt("ENH-" + accept, accept=accept, application="NE"))
                 self.assertFalse([l for l in out.split("\n") if l.startswith(("MSH", "MSA"))], out)
                 self.assertIn("no acknowledgement", out)
+
+    def test_no_accept_ack_but_application_ack_wanted_answers_aa(self):
+        # medgw sends no deferred application ACKs: its commit is the end of processing as the
+        # sender sees it, so MSH-16=AL is answered right away at the application level.
+        for accept in ("NE", "ER"):
+            with self.subTest(accept):
+                out = self.ack("ack_app_%s.hl7" % accept, adt("APP-" + accept, accept=accept, application="AL"))
+                self.assertEqual(self.check_header(out, "APP-" + accept)[1][:2], ["MSA", "AA"])
 
     def test_application_ack_only_answers_at_application_level(self):
         out = self.ack("ack_msh16.hl7", adt("APP-ONLY", application="AL"))
