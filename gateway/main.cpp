@@ -10,6 +10,9 @@ int main(int argc, char** argv) {
   medgw::cli::add_parse_command(app, exit_code);
   medgw::cli::add_ack_command(app, exit_code);
   medgw::cli::add_bench_command(app, exit_code);
+  medgw::cli::add_send_command(app, exit_code);
+  medgw::cli::add_serve_command(app, exit_code);
+  medgw::cli::add_messages_command(app, exit_code);
   CLI11_PARSE(app, argc, argv);
   return exit_code;
 }

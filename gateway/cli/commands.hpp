@@ -10,5 +10,8 @@ namespace medgw::cli {
 void add_parse_command(CLI::App& app, int& exit_code);
 void add_ack_command(CLI::App& app, int& exit_code);
 void add_bench_command(CLI::App& app, int& exit_code);
+void add_send_command(CLI::App& app, int& exit_code);
+void add_serve_command(CLI::App& app, int& exit_code);
+void add_messages_command(CLI::App& app, int& exit_code);
 
 }  // namespace medgw::cli

@@ -1,0 +1,191 @@
+#include "gateway/config/config.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+
+namespace medgw::config {
+namespace {
+
+// Config errors are exceptions inside this file only (start-up time), turned into a value at the
+// boundary.
+struct ConfigError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+[[noreturn]] void fail(const std::string& where, const std::string& why) { throw ConfigError(where + ": " + why); }
+
+void check_keys(const YAML::Node& node, const std::string& where, const std::set<std::string>& allowed) {
+  if (!node.IsMap()) fail(where, "expected a mapping");
+  for (const auto& kv : node) {
+    const std::string key = kv.first.as<std::string>();
+    if (!allowed.count(key)) {
+      std::string list;
+      for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+      fail(where.empty() ? key : where + "." + key, "unknown key (allowed here: " + list + ")");
+    }
+  }
+}
+
+std::string path_of(const std::string& where, const std::string& key) { return where.empty() ? key : where + "." + key; }
+
+template <class T>
+T get(const YAML::Node& node, const std::string& where, const std::string& key, T fallback) {
+  YAML::Node v = node[key];
+  if (!v) return fallback;
+  if (!v.IsScalar()) fail(path_of(where, key), "expected a single value");
+  try {
+    return v.as<T>();
+  } catch (const YAML::Exception&) {
+    if constexpr (std::is_same_v<T, bool>) fail(path_of(where, key), "expected true or false");
+    if constexpr (std::is_integral_v<T>) fail(path_of(where, key), "expected a whole number");
+    fail(path_of(where, key), "expected text");
+  }
+}
+
+std::uint64_t get_count(const YAML::Node& node, const std::string& where, const std::string& key, std::uint64_t fallback,
+                        std::uint64_t min, std::uint64_t max) {
+  long long v = get<long long>(node, where, key, static_cast<long long>(fallback));
+  if (v < static_cast<long long>(min) || static_cast<unsigned long long>(v) > max) {
+    fail(path_of(where, key), "must be between " + std::to_string(min) + " and " + std::to_string(max));
+  }
+  return static_cast<std::uint64_t>(v);
+}
+
+std::string existing_file(const YAML::Node& node, const std::string& where, const std::string& key, bool required) {
+  std::string f = get<std::string>(node, where, key, "");
+  if (f.empty()) {
+    if (required) fail(path_of(where, key), "required");
+    return f;
+  }
+  if (!std::filesystem::is_regular_file(f)) fail(path_of(where, key), "file '" + f + "' does not exist");
+  return f;
+}
+
+mllp::ListenerConfig read_listener(const YAML::Node& n, const std::string& where) {
+  check_keys(n, where,
+             {"name", "protocol", "bind", "port", "max_frame_bytes", "max_connections", "frame_timeout_ms",
+              "idle_timeout_ms", "write_timeout_ms", "mllp_release", "default_charset", "ack_application",
+              "ack_facility", "log_content", "tls"});
+  mllp::ListenerConfig c;
+  c.name = get<std::string>(n, where, "name", "");
+  if (c.name.empty()) fail(path_of(where, "name"), "required (it names the source in logs and the queue)");
+  std::string protocol = get<std::string>(n, where, "protocol", "mllp");
+  if (protocol != "mllp") fail(path_of(where, "protocol"), "only 'mllp' listeners exist so far");
+  c.bind = get<std::string>(n, where, "bind", c.bind);
+  c.port = static_cast<std::uint16_t>(get_count(n, where, "port", c.port, 0, 65535));
+  c.max_frame_bytes = get_count(n, where, "max_frame_bytes", c.max_frame_bytes, 1024, 1ull << 30);
+  c.max_connections = get_count(n, where, "max_connections", c.max_connections, 1, 100'000);
+  c.frame_timeout = std::chrono::milliseconds(get_count(n, where, "frame_timeout_ms", c.frame_timeout.count(), 10, 86'400'000));
+  c.idle_timeout = std::chrono::milliseconds(get_count(n, where, "idle_timeout_ms", c.idle_timeout.count(), 10, 86'400'000));
+  c.write_timeout = std::chrono::milliseconds(get_count(n, where, "write_timeout_ms", c.write_timeout.count(), 10, 86'400'000));
+  c.mllp_release = static_cast<int>(get_count(n, where, "mllp_release", 1, 1, 2));
+  std::string charset = get<std::string>(n, where, "default_charset", "");
+  if (!charset.empty()) {
+    auto cs = hl7v2::find_charset(charset);
+    if (!cs || !cs->supported) fail(path_of(where, "default_charset"), "unknown or unsupported charset '" + charset + "'");
+    c.default_charset = *cs;
+  }
+  c.ack_application = get<std::string>(n, where, "ack_application", c.ack_application);
+  c.ack_facility = get<std::string>(n, where, "ack_facility", c.ack_facility);
+  c.log_content = get<bool>(n, where, "log_content", false);
+  if (YAML::Node t = n["tls"]) {
+    const std::string tw = path_of(where, "tls");
+    check_keys(t, tw, {"certificate", "private_key", "ca", "require_client_certificate"});
+    mllp::TlsConfig tls;
+    tls.certificate = existing_file(t, tw, "certificate", true);
+    tls.private_key = existing_file(t, tw, "private_key", true);
+    tls.ca = existing_file(t, tw, "ca", false);
+    tls.require_client_certificate = get<bool>(t, tw, "require_client_certificate", false);
+    if (tls.require_client_certificate && tls.ca.empty()) {
+      fail(path_of(tw, "ca"), "required when require_client_certificate is true");
+    }
+    c.tls = tls;
+  }
+  return c;
+}
+
+GatewayConfig read(const YAML::Node& root) {
+  GatewayConfig g;
+  if (!root || root.IsNull()) fail("config", "empty");
+  check_keys(root, "", {"log", "queue", "listeners", "io_threads", "stats_interval_s"});
+  g.io_threads = static_cast<unsigned>(get_count(root, "", "io_threads", g.io_threads, 1, 64));
+  g.stats_interval = std::chrono::seconds(get_count(root, "", "stats_interval_s", g.stats_interval.count(), 1, 86'400));
+  if (YAML::Node l = root["log"]) {
+    check_keys(l, "log", {"level"});
+    g.log_level = get<std::string>(l, "log", "level", g.log_level);
+    if (g.log_level != "debug" && g.log_level != "info" && g.log_level != "warn" && g.log_level != "error") {
+      fail("log.level", "must be debug, info, warn or error");
+    }
+  }
+  if (YAML::Node q = root["queue"]) {
+    check_keys(q, "queue",
+               {"path", "max_batch", "max_batch_wait_us", "high_watermark", "low_watermark", "dedupe_window_hours",
+                "retention_days", "max_attempts", "backoff_base_ms", "backoff_max_ms", "park_policy"});
+    QueueConfig& c = g.queue;
+    c.path = get<std::string>(q, "queue", "path", c.path);
+    if (c.path.empty()) fail("queue.path", "required");
+    c.max_batch = get_count(q, "queue", "max_batch", c.max_batch, 1, 1'000'000);
+    c.max_batch_wait = std::chrono::microseconds(get_count(q, "queue", "max_batch_wait_us", 0, 0, 1'000'000));
+    c.high_watermark = get_count(q, "queue", "high_watermark", c.high_watermark, 1, 1ull << 40);
+    c.low_watermark = get_count(q, "queue", "low_watermark", c.low_watermark, 0, 1ull << 40);
+    if (c.low_watermark > c.high_watermark) fail("queue.low_watermark", "must not exceed queue.high_watermark");
+    c.dedupe_window = std::chrono::hours(get_count(q, "queue", "dedupe_window_hours", c.dedupe_window.count(), 0, 24 * 3650));
+    c.retention = std::chrono::hours(24 * get_count(q, "queue", "retention_days", c.retention.count() / 24, 0, 3650));
+    c.max_attempts = static_cast<std::uint32_t>(get_count(q, "queue", "max_attempts", c.max_attempts, 1, 1000));
+    c.backoff_base = std::chrono::milliseconds(get_count(q, "queue", "backoff_base_ms", c.backoff_base.count(), 1, 86'400'000));
+    c.backoff_max = std::chrono::milliseconds(get_count(q, "queue", "backoff_max_ms", c.backoff_max.count(), 1, 86'400'000));
+    std::string policy = get<std::string>(q, "queue", "park_policy", "block_key");
+    if (policy != "block_key" && policy != "skip") fail("queue.park_policy", "must be block_key or skip");
+    c.park_blocks_key = policy == "block_key";
+  }
+  YAML::Node ls = root["listeners"];
+  if (ls) {
+    if (!ls.IsSequence()) fail("listeners", "expected a list");
+    std::set<std::pair<std::string, int>> ports;
+    std::set<std::string> names;
+    for (std::size_t i = 0; i < ls.size(); ++i) {
+      const std::string where = "listeners[" + std::to_string(i) + "]";
+      mllp::ListenerConfig c = read_listener(ls[i], where);
+      if (!names.insert(c.name).second) fail(path_of(where, "name"), "'" + c.name + "' is used by another listener");
+      if (c.port != 0) {
+        for (const auto& [bind, port] : ports) {
+          if (port == c.port && (bind == c.bind || bind == "0.0.0.0" || c.bind == "0.0.0.0")) {
+            fail(path_of(where, "port"), std::to_string(c.port) + " is already used by another listener");
+          }
+        }
+        ports.insert({c.bind, c.port});
+      }
+      g.listeners.push_back(std::move(c));
+    }
+  }
+  return g;
+}
+
+}  // namespace
+
+Expected<GatewayConfig, std::string> parse_config(const std::string& yaml_text) {
+  try {
+    return read(YAML::Load(yaml_text));
+  } catch (const ConfigError& e) {
+    return unexpected(std::string(e.what()));
+  } catch (const YAML::Exception& e) {
+    return unexpected("YAML: " + std::string(e.what()));
+  }
+}
+
+Expected<GatewayConfig, std::string> load_config(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return unexpected("cannot read config file '" + path + "'");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  auto c = parse_config(ss.str());
+  if (!c) return unexpected(path + ": " + c.error());
+  return c;
+}
+
+}  // namespace medgw::config

@@ -1,0 +1,42 @@
+#pragma once
+// The gateway's configuration: one YAML file per site (deploy/medgw.yaml is the embedded
+// default). Validated at start: unknown keys, wrong types, out-of-range values, missing files
+// and port conflicts are errors that name the key (`listeners[1].tls.certificate: ...`).
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "adapters/mllp/listener_config.hpp"
+#include "gateway/core/expected.hpp"
+
+namespace medgw::config {
+
+struct QueueConfig {
+  std::string path = "./var/queue";
+  std::size_t max_batch = 4096;                     // appends per fsync'd write
+  std::chrono::microseconds max_batch_wait{0};      // extra wait to gather a batch
+  std::uint64_t high_watermark = 500'000;           // undelivered envelopes: stop reading above
+  std::uint64_t low_watermark = 250'000;            // resume below
+  std::chrono::hours dedupe_window{72};
+  std::chrono::hours retention{24 * 7};
+  std::uint32_t max_attempts = 10;
+  std::chrono::milliseconds backoff_base{1'000};
+  std::chrono::milliseconds backoff_max{300'000};
+  bool park_blocks_key = true;                      // park_policy: block_key | skip
+};
+
+struct GatewayConfig {
+  std::string log_level = "info";
+  std::chrono::seconds stats_interval{60};
+  unsigned io_threads = 1;
+  QueueConfig queue;
+  std::vector<mllp::ListenerConfig> listeners;
+};
+
+// Reads and validates a config file. Relative paths in it are taken relative to the working
+// directory, as a service manager sets it.
+Expected<GatewayConfig, std::string> load_config(const std::string& path);
+Expected<GatewayConfig, std::string> parse_config(const std::string& yaml_text);
+
+}  // namespace medgw::config
