@@ -4,12 +4,18 @@ PRESET_DEV := dev
 PRESET_RELEASE := release
 PRESET_FUZZ := fuzz
 FUZZ_SECONDS ?= 30
-SAMPLE ?= deploy/samples/adt_a01.hl7
+CONFIG ?= deploy/medgw.yaml
 
-.PHONY: deps build release run test fuzz fuzz-build bench-parse clean format
+.PHONY: deps node-deps build release run test fuzz fuzz-build bench-parse bench-mllp clean format
 
 deps:
 	./deploy/install-deps.sh
+
+# npm peers for the interoperability tests and benchmarks (pinned by package-lock.json).
+node-deps:
+	@for d in tests/integration tests/bench; do \
+	  if [ -f $$d/package-lock.json ] && [ ! -d $$d/node_modules ]; then (cd $$d && npm ci --silent --no-audit --no-fund); fi; \
+	done
 
 build: deps
 	cmake --preset $(PRESET_DEV) >/dev/null
@@ -19,10 +25,9 @@ release: deps
 	cmake --preset $(PRESET_RELEASE) >/dev/null
 	cmake --build --preset $(PRESET_RELEASE)
 
-# For now medgw parses and acknowledges a sample message; the gateway comes with issue 3.
+# The gateway on its embedded default: MLLP on 2575, RocksDB queue under ./var/ (Ctrl-C stops it).
 run: release
-	./build/release/gateway/medgw parse $(SAMPLE)
-	./build/release/gateway/medgw ack $(SAMPLE)
+	./build/release/gateway/medgw serve --config $(CONFIG)
 
 fuzz-build: deps
 	cmake --preset $(PRESET_FUZZ) >/dev/null
@@ -32,7 +37,7 @@ fuzz-build: deps
 fuzz: fuzz-build
 	./tests/fuzz/run_fuzzers.sh build/fuzz $(FUZZ_SECONDS)
 
-test: build fuzz-build
+test: build fuzz-build node-deps
 	ctest --preset $(PRESET_DEV) -j2
 	FUZZ_SECONDS=$(or $(CI_FUZZ_SECONDS),20) ./tests/fuzz/run_fuzzers.sh build/fuzz $${FUZZ_SECONDS}
 

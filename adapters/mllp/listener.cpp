@@ -196,8 +196,13 @@ template <class Stream>
 awaitable<void> MllpListener::Impl::session(Stream stream, std::string peer) {
   auto self = shared_from_this();
   auto& lowest = beast::get_lowest_layer(stream);
-  const std::uint64_t id = register_session([&lowest, ex = lowest.get_executor()] {
-    asio::post(ex, [&lowest] { lowest.socket().cancel(); });
+  // stop() cancels the session's reads through its strand. The flag, cleared on that same strand
+  // before the session ends, keeps a late cancel from touching a stream that no longer exists.
+  auto alive = std::make_shared<bool>(true);
+  const std::uint64_t id = register_session([&lowest, alive, ex = lowest.get_executor()] {
+    asio::post(ex, [&lowest, alive] {
+      if (*alive) lowest.socket().cancel();
+    });
   });
   log::info("mllp.connected", {{"listener", cfg.name}, {"peer", peer}});
 
@@ -286,6 +291,7 @@ awaitable<void> MllpListener::Impl::session(Stream stream, std::string peer) {
   boost::system::error_code ignored;
   lowest.socket().shutdown(tcp::socket::shutdown_both, ignored);
   lowest.socket().close(ignored);
+  *alive = false;
   unregister_session(id);
   --counters.open_connections;
   log::info("mllp.disconnected", {{"listener", cfg.name}, {"peer", peer}, {"reason", close_reason}});
