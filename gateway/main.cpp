@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   medgw::cli::add_send_command(app, exit_code);
   medgw::cli::add_serve_command(app, exit_code);
   medgw::cli::add_messages_command(app, exit_code);
+  medgw::cli::add_load_command(app, exit_code);
   CLI11_PARSE(app, argc, argv);
   return exit_code;
 }

@@ -5,9 +5,7 @@
 namespace medgw::queue {
 
 Backoff::Backoff(std::chrono::milliseconds base, std::chrono::milliseconds max, std::uint64_t seed)
-    : base_ms_(std::max<std::int64_t>(0, base.count())),
-      max_ms_(std::max<std::int64_t>(0, max.count())),
-      rng_(seed) {}
+    : base_ms_(std::max<std::int64_t>(0, base.count())), max_ms_(std::max<std::int64_t>(0, max.count())), rng_(seed) {}
 
 std::int64_t Backoff::cap_ms(std::uint32_t failures) const {
   if (base_ms_ == 0) return 0;

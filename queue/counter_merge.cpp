@@ -20,7 +20,9 @@ class CounterMerge final : public rocksdb::AssociativeMergeOperator {
 
 }  // namespace
 
-std::shared_ptr<rocksdb::MergeOperator> make_counter_merge_operator() { return std::make_shared<CounterMerge>(); }
+std::shared_ptr<rocksdb::MergeOperator> make_counter_merge_operator() {
+  return std::make_shared<CounterMerge>();
+}
 
 std::string encode_counter(std::int64_t value) {
   const auto u = static_cast<std::uint64_t>(value);

@@ -12,7 +12,9 @@ namespace medgw::queue {
 // Continues a CRC-32C over `data`; start with crc = 0.
 std::uint32_t crc32c_extend(std::uint32_t crc, const void* data, std::size_t size);
 
-inline std::uint32_t crc32c(std::string_view data) { return crc32c_extend(0, data.data(), data.size()); }
+inline std::uint32_t crc32c(std::string_view data) {
+  return crc32c_extend(0, data.data(), data.size());
+}
 
 // The portable implementation, exposed so tests can compare it with the hardware one.
 std::uint32_t crc32c_extend_portable(std::uint32_t crc, const void* data, std::size_t size);

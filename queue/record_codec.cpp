@@ -47,7 +47,7 @@ class Reader {
  public:
   explicit Reader(std::string_view payload) : in_(payload) {}
   bool u8(std::uint8_t& v) {
-    if (in_.size() < 1) return false;
+    if (in_.empty()) return false;
     v = static_cast<std::uint8_t>(in_[0]);
     in_.remove_prefix(1);
     return true;
@@ -90,7 +90,8 @@ Expected<std::string_view, RecordError> open_frame(std::string_view record, Kind
   if (record.size() < kHeader) return unexpected(RecordError::kTruncated);
   if (static_cast<std::uint8_t>(record[0]) != kRecordVersion) return unexpected(RecordError::kUnknownVersion);
   std::uint32_t stored = 0;
-  for (int i = 3; i >= 0; --i) stored = (stored << 8) | static_cast<unsigned char>(record[1 + static_cast<std::size_t>(i)]);
+  for (int i = 3; i >= 0; --i)
+    stored = (stored << 8) | static_cast<unsigned char>(record[1 + static_cast<std::size_t>(i)]);
   const char tag = static_cast<char>(kind);
   std::uint32_t crc = crc32c_extend(0, &tag, 1);
   crc = crc32c_extend(crc, record.data(), 1);
@@ -103,10 +104,14 @@ Expected<std::string_view, RecordError> open_frame(std::string_view record, Kind
 
 const char* to_string(RecordError error) {
   switch (error) {
-    case RecordError::kTruncated: return "truncated record";
-    case RecordError::kUnknownVersion: return "unknown record version";
-    case RecordError::kChecksum: return "record checksum mismatch";
-    case RecordError::kMalformed: return "malformed record";
+    case RecordError::kTruncated:
+      return "truncated record";
+    case RecordError::kUnknownVersion:
+      return "unknown record version";
+    case RecordError::kChecksum:
+      return "record checksum mismatch";
+    case RecordError::kMalformed:
+      return "malformed record";
   }
   return "bad record";
 }
@@ -131,8 +136,8 @@ Expected<Envelope, RecordError> decode_envelope(std::string_view record) {
   if (!payload) return unexpected(payload.error());
   Reader r(*payload);
   Envelope e;
-  if (!r.u64(e.id) || !r.i64(e.received_at_ms) || !r.str(e.source) || !r.str(e.content_type) ||
-      !r.str(e.dedupe_key) || !r.str(e.ordering_key) || !r.str(e.ack) || !r.str(e.raw) || !r.at_end()) {
+  if (!r.u64(e.id) || !r.i64(e.received_at_ms) || !r.str(e.source) || !r.str(e.content_type) || !r.str(e.dedupe_key) ||
+      !r.str(e.ordering_key) || !r.str(e.ack) || !r.str(e.raw) || !r.at_end()) {
     return unexpected(RecordError::kMalformed);
   }
   return e;

@@ -29,8 +29,8 @@ namespace medgw::queue {
 namespace {
 
 enum Cf : std::size_t { kDefault, kEnvelopes, kStates, kOrder, kTerminal, kDedupe, kDedupeTime, kMeta, kCfCount };
-constexpr const char* kCfNames[kCfCount] = {"default", "envelopes", "states",      "order",
-                                            "terminal", "dedupe",   "dedupe_time", "meta"};
+constexpr const char* kCfNames[kCfCount] = {"default",  "envelopes", "states",      "order",
+                                            "terminal", "dedupe",    "dedupe_time", "meta"};
 
 constexpr std::string_view kMetaFormat = "format";
 constexpr std::string_view kFormatValue = "medgw-queue/1";
@@ -50,14 +50,18 @@ constexpr auto kRejected = static_cast<std::uint8_t>(EnvelopeStatus::kRejected);
 // Keys handled per chunk when rebuilding at open and when expiring dedupe entries.
 constexpr std::size_t kChunk = 1024;
 
-rocksdb::Slice slice(std::string_view s) { return {s.data(), s.size()}; }
+rocksdb::Slice slice(std::string_view s) {
+  return {s.data(), s.size()};
+}
 
 std::int64_t system_now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
-std::uint64_t id_floor_of_time(std::int64_t ms) { return ms > 0 ? static_cast<std::uint64_t>(ms) << 16 : 0; }
+std::uint64_t id_floor_of_time(std::int64_t ms) {
+  return ms > 0 ? static_cast<std::uint64_t>(ms) << 16 : 0;
+}
 
 struct Pending {
   Envelope envelope;
@@ -95,6 +99,7 @@ struct RocksDbQueue::Impl {
   bool stopping = false;
   bool crashing = false;
   std::thread committer;
+  std::thread::id committer_id;  // set before the queue is handed out, constant afterwards
 
   // Held by the committer while it decides and writes a batch, and by retention while it
   // touches what the committer owns (dedupe entries, the id space below the cutoff).
@@ -250,7 +255,8 @@ struct RocksDbQueue::Impl {
       db->MultiGet(rocksdb::ReadOptions(), cf[kStates], slices.size(), slices.data(), values.data(), statuses.data());
       for (std::size_t i = 0; i < chunk.size(); ++i) {
         const std::string id = std::to_string(chunk[i].id);
-        if (!statuses[i].ok()) return "envelope " + id + " is in the order index without a state: " + statuses[i].ToString();
+        if (!statuses[i].ok())
+          return "envelope " + id + " is in the order index without a state: " + statuses[i].ToString();
         auto st = decode_state({values[i].data(), values[i].size()});
         if (!st) return "the state of envelope " + id + " is unreadable: " + to_string(st.error());
         if (st->status != EnvelopeStatus::kReady && st->status != EnvelopeStatus::kParked) {
@@ -403,8 +409,10 @@ struct RocksDbQueue::Impl {
         o.stored = true;
         ++n_appended;
       }
-      if (n_appended) wb.Merge(cf[kMeta], slice(kCounterAppended), encode_counter(static_cast<std::int64_t>(n_appended)));
-      if (n_rejected) wb.Merge(cf[kMeta], slice(kCounterRejected), encode_counter(static_cast<std::int64_t>(n_rejected)));
+      if (n_appended)
+        wb.Merge(cf[kMeta], slice(kCounterAppended), encode_counter(static_cast<std::int64_t>(n_appended)));
+      if (n_rejected)
+        wb.Merge(cf[kMeta], slice(kCounterRejected), encode_counter(static_cast<std::int64_t>(n_rejected)));
       if (n_duplicates) {
         wb.Merge(cf[kMeta], slice(kCounterDuplicates), encode_counter(static_cast<std::int64_t>(n_duplicates)));
       }
@@ -426,7 +434,6 @@ struct RocksDbQueue::Impl {
         for (auto& o : out) {
           if (!o.error) o = Outcome{QueueErrc::kWriteFailed, 0, false, false, {}};
         }
-        n_appended = n_rejected = n_duplicates = 0;
       } else {
         std::lock_guard lk(mu);
         for (std::size_t i = 0; i < batch.size(); ++i) {
@@ -465,9 +472,9 @@ struct RocksDbQueue::Impl {
     rocksdb::WriteBatch wb;
     wb.Put(cf[kStates], id_key(id), encode_state({EnvelopeStatus::kParked, attempts, 0, "unreadable record: " + why}));
     auto s = db->Write(synced, &wb);
-    state_writes.fetch_add(1, std::memory_order_relaxed);
     const ScheduledItem* item = schedule.find(id);
     if (s.ok()) {
+      state_writes.fetch_add(1, std::memory_order_relaxed);
       schedule.park(id, attempts);
     } else {
       schedule.retry(id, attempts, item->not_before_ms);
@@ -541,7 +548,9 @@ struct RocksDbQueue::Impl {
 
     EnvelopeState next;
     switch (kind) {
-      case Change::kAck: next = {EnvelopeStatus::kDelivered, item->attempts, 0, {}}; break;
+      case Change::kAck:
+        next = {EnvelopeStatus::kDelivered, item->attempts, 0, {}};
+        break;
       case Change::kNack: {
         const std::uint32_t attempts = item->attempts + 1;
         if (!retryable || attempts >= opt.max_attempts) {
@@ -553,8 +562,12 @@ struct RocksDbQueue::Impl {
         }
         break;
       }
-      case Change::kPark: next = {EnvelopeStatus::kParked, item->attempts, 0, std::move(reason)}; break;
-      case Change::kReplay: next = {EnvelopeStatus::kReady, 0, 0, {}}; break;
+      case Change::kPark:
+        next = {EnvelopeStatus::kParked, item->attempts, 0, std::move(reason)};
+        break;
+      case Change::kReplay:
+        next = {EnvelopeStatus::kReady, 0, 0, {}};
+        break;
     }
 
     rocksdb::WriteBatch wb;
@@ -582,17 +595,19 @@ struct RocksDbQueue::Impl {
       --active_ops;
       cv.notify_all();
     }
-    state_writes.fetch_add(1, std::memory_order_relaxed);
     if (!s.ok()) {
       log::error("queue.state_write_failed", {{"id", id}, {"error", s.ToString()}});
       return QueueErrc::kWriteFailed;
     }
+    state_writes.fetch_add(1, std::memory_order_relaxed);
     switch (next.status) {
       case EnvelopeStatus::kDelivered:
         schedule.remove(id);
         delivered.fetch_add(1, std::memory_order_relaxed);
         break;
-      case EnvelopeStatus::kParked: schedule.park(id, next.attempts); break;
+      case EnvelopeStatus::kParked:
+        schedule.park(id, next.attempts);
+        break;
       case EnvelopeStatus::kReady:
         if (kind == Change::kReplay) {
           schedule.replay(id);
@@ -600,7 +615,8 @@ struct RocksDbQueue::Impl {
           schedule.retry(id, next.attempts, next.not_before_ms);
         }
         break;
-      default: std::abort();
+      default:
+        std::abort();
     }
     publish();
     return {};
@@ -686,12 +702,13 @@ struct RocksDbQueue::Impl {
         undelivered = schedule.ids_below(report.cutoff_id, std::max<std::size_t>(1, opt.retention_max_gaps));
       }
       // Too many old undelivered envelopes to step around in one run: stop at the last one seen.
-      const std::uint64_t bound =
-          undelivered.size() >= std::max<std::size_t>(1, opt.retention_max_gaps) ? undelivered.back() : report.cutoff_id;
+      const std::uint64_t bound = undelivered.size() >= std::max<std::size_t>(1, opt.retention_max_gaps)
+                                      ? undelivered.back()
+                                      : report.cutoff_id;
       // list() may start at `floor`: below it no terminal entry is left, and none can appear (an
       // undelivered envelope stepped around may still be delivered later).
-      const std::uint64_t floor = std::max(terminal_floor_snapshot(),
-                                           undelivered.empty() ? bound : std::min(bound, undelivered.front()));
+      const std::uint64_t floor =
+          std::max(terminal_floor_snapshot(), undelivered.empty() ? bound : std::min(bound, undelivered.front()));
       std::vector<std::pair<std::string, std::string>> ranges;
       std::uint64_t start = 0;
       for (std::uint64_t u : undelivered) {
@@ -802,6 +819,11 @@ struct RocksDbQueue::Impl {
   // ---- shutdown -----------------------------------------------------------------------------
 
   void stop(bool crash) {
+    if (std::this_thread::get_id() == committer_id) {
+      // From an append callback: the committer would wait for itself. A programming error.
+      log::error("queue.close_from_callback", {});
+      std::abort();
+    }
     std::lock_guard cl(close_mu);
     {
       std::lock_guard lk(append_mu);
@@ -840,16 +862,23 @@ Expected<std::unique_ptr<RocksDbQueue>, std::string> RocksDbQueue::open(RocksDbQ
                                                                 .count())}});
   Impl* raw = impl.get();
   impl->committer = std::thread([raw] { raw->run_committer(); });
+  impl->committer_id = impl->committer.get_id();
   return std::unique_ptr<RocksDbQueue>(new RocksDbQueue(std::move(impl)));
 }
 
 RocksDbQueue::RocksDbQueue(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
-RocksDbQueue::~RocksDbQueue() { close(); }
+RocksDbQueue::~RocksDbQueue() {
+  close();
+}
 
-void RocksDbQueue::close() { impl_->stop(false); }
+void RocksDbQueue::close() {
+  impl_->stop(false);
+}
 
-void RocksDbQueue::simulate_crash() { impl_->stop(true); }
+void RocksDbQueue::simulate_crash() {
+  impl_->stop(true);
+}
 
 void RocksDbQueue::append(Envelope envelope, AppendCallback done) {
   impl_->enqueue(Pending{std::move(envelope), std::nullopt, std::move(done)});
@@ -859,9 +888,13 @@ void RocksDbQueue::append_rejected(Envelope envelope, std::string reason, Append
   impl_->enqueue(Pending{std::move(envelope), std::move(reason), std::move(done)});
 }
 
-std::optional<Lease> RocksDbQueue::lease() { return impl_->lease(); }
+std::optional<Lease> RocksDbQueue::lease() {
+  return impl_->lease();
+}
 
-std::error_code RocksDbQueue::ack(std::uint64_t id) { return impl_->change(id, Impl::Change::kAck, {}, false); }
+std::error_code RocksDbQueue::ack(std::uint64_t id) {
+  return impl_->change(id, Impl::Change::kAck, {}, false);
+}
 
 std::error_code RocksDbQueue::nack(std::uint64_t id, std::string reason, bool retryable) {
   return impl_->change(id, Impl::Change::kNack, std::move(reason), retryable);
@@ -871,11 +904,17 @@ std::error_code RocksDbQueue::park(std::uint64_t id, std::string reason) {
   return impl_->change(id, Impl::Change::kPark, std::move(reason), false);
 }
 
-std::error_code RocksDbQueue::replay(std::uint64_t id) { return impl_->change(id, Impl::Change::kReplay, {}, false); }
+std::error_code RocksDbQueue::replay(std::uint64_t id) {
+  return impl_->change(id, Impl::Change::kReplay, {}, false);
+}
 
-std::optional<Envelope> RocksDbQueue::get(std::uint64_t id) { return impl_->get(id); }
+std::optional<Envelope> RocksDbQueue::get(std::uint64_t id) {
+  return impl_->get(id);
+}
 
-std::optional<EnvelopeState> RocksDbQueue::state(std::uint64_t id) { return impl_->state(id); }
+std::optional<EnvelopeState> RocksDbQueue::state(std::uint64_t id) {
+  return impl_->state(id);
+}
 
 std::vector<std::uint64_t> RocksDbQueue::list(EnvelopeStatus status, std::size_t limit) {
   return impl_->list(status, limit);
@@ -896,7 +935,9 @@ QueueStats RocksDbQueue::stats() const {
   return s;
 }
 
-Expected<RetentionReport, std::error_code> RocksDbQueue::run_retention() { return impl_->run_retention(); }
+Expected<RetentionReport, std::error_code> RocksDbQueue::run_retention() {
+  return impl_->run_retention();
+}
 
 std::optional<std::int64_t> RocksDbQueue::next_ready_at_ms() const {
   std::lock_guard lk(impl_->mu);

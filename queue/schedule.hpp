@@ -73,8 +73,8 @@ class Schedule {
     std::string key;
     std::deque<std::uint64_t> active;  // ready and leased ids, ascending
     std::set<std::uint64_t> parked;
-    std::uint64_t leased = 0;          // 0: none (ids start far above 0)
-    std::uint64_t scheduled = 0;       // the head in ready_ or backoff_, 0: none
+    std::uint64_t leased = 0;     // 0: none (ids start far above 0)
+    std::uint64_t scheduled = 0;  // the head in ready_ or backoff_, 0: none
     std::int64_t scheduled_not_before = 0;
   };
   struct Item {
@@ -92,8 +92,8 @@ class Schedule {
   ParkPolicy policy_;
   std::map<std::uint64_t, Item> items_;
   std::unordered_map<std::string_view, std::unique_ptr<KeyQueue>> keys_;  // views into KeyQueue::key
-  std::set<std::uint64_t> ready_;                                // leasable heads
-  std::set<std::pair<std::int64_t, std::uint64_t>> backoff_;     // heads waiting: (not_before, id)
+  std::set<std::uint64_t> ready_;                                         // leasable heads
+  std::set<std::pair<std::int64_t, std::uint64_t>> backoff_;              // heads waiting: (not_before, id)
   std::size_t parked_ = 0;
   std::size_t leased_ = 0;
 };

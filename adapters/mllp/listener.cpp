@@ -220,10 +220,15 @@ awaitable<void> MllpListener::Impl::session(Stream stream, std::string peer) {
   std::vector<char> buffer(64 * 1024);
   std::size_t skipped_reported = 0;
   std::string close_reason = "closed by peer";
+  // frame_timeout bounds a whole frame, from the read that started it: reset per read, a client
+  // trickling a byte at a time could hold a connection (and a max_connections slot) forever.
+  std::chrono::steady_clock::time_point frame_deadline{};
+  bool frame_deadline_set = false;  // frame_deadline belongs to the frame in progress
   while (ok && !stopping) {
     // Handle every complete frame already received before reading more.
     for (FrameEvent ev = decoder.next(); ok && ev != FrameEvent::kNeedMore; ev = decoder.next()) {
       ++counters.received;
+      frame_deadline_set = false;  // a frame ended: whatever is in progress now started after it
       if (ev == FrameEvent::kFrame) {
         ok = co_await handle_frame(stream, std::string(decoder.payload()), peer);
       } else if (ev == FrameEvent::kIncomplete) {
@@ -264,10 +269,20 @@ awaitable<void> MllpListener::Impl::session(Stream stream, std::string peer) {
         co_await timer.async_wait(kTuple);
       }
       if (stopping) break;
+      frame_deadline_set = false;  // the time spent paused is ours, not the sender's
     }
 
     const bool mid_frame = decoder.in_frame();
-    lowest.expires_after(mid_frame ? cfg.frame_timeout : cfg.idle_timeout);
+    if (!mid_frame) {
+      frame_deadline_set = false;
+      lowest.expires_after(cfg.idle_timeout);
+    } else {
+      if (!frame_deadline_set) {
+        frame_deadline = std::chrono::steady_clock::now() + cfg.frame_timeout;
+        frame_deadline_set = true;
+      }
+      lowest.expires_at(frame_deadline);
+    }
     auto [ec, n] = co_await stream.async_read_some(asio::buffer(buffer), kTuple);
     if (ec) {
       if (ec == beast::error::timeout) {

@@ -13,5 +13,6 @@ void add_bench_command(CLI::App& app, int& exit_code);
 void add_send_command(CLI::App& app, int& exit_code);
 void add_serve_command(CLI::App& app, int& exit_code);
 void add_messages_command(CLI::App& app, int& exit_code);
+void add_load_command(CLI::App& app, int& exit_code);
 
 }  // namespace medgw::cli

@@ -72,7 +72,7 @@ void write(Level l, std::string_view event, std::initializer_list<Field> fields)
   std::time_t secs = static_cast<std::time_t>(ms / 1000);
   std::tm utc{};
   gmtime_r(&secs, &utc);
-  char ts[40];
+  char ts[80];  // ample for any int the compiler assumes (-O2 -Wformat-truncation)
   std::snprintf(ts, sizeof ts, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900, utc.tm_mon + 1,
                 utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, static_cast<int>(ms % 1000));
   std::string line = "{\"ts\":\"";

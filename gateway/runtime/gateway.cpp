@@ -3,6 +3,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <atomic>
 #include <csignal>
 #include <iostream>
 #include <memory>
@@ -86,13 +87,22 @@ int run_gateway(const config::GatewayConfig& cfg) {
   };
   schedule_stats();
 
-  // Retention runs off the event loop: a range delete is quick, but it is disk I/O.
+  // Retention runs off the event loop (a range delete is quick, but it is disk I/O), one run at a
+  // time, and is joined before the queue closes.
   asio::steady_timer retention_timer(io);
+  std::thread retention_thread;
+  std::atomic<bool> retention_running{false};
   std::function<void()> schedule_retention = [&] {
     retention_timer.expires_after(std::chrono::hours(1));
     retention_timer.async_wait([&](boost::system::error_code ec) {
       if (ec) return;
-      std::thread([&q] { run_retention(q); }).detach();
+      if (!retention_running.exchange(true)) {
+        if (retention_thread.joinable()) retention_thread.join();
+        retention_thread = std::thread([&] {
+          run_retention(q);
+          retention_running = false;
+        });
+      }
       schedule_retention();
     });
   };
@@ -115,6 +125,7 @@ int run_gateway(const config::GatewayConfig& cfg) {
   for (auto& t : threads) t.join();
 
   listeners.clear();
+  if (retention_thread.joinable()) retention_thread.join();
   close_queue(q);
   log_stats(q, {}, "gateway.stopped");
   return 0;

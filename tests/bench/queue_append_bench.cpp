@@ -8,19 +8,21 @@
 //                      [--path DIR] [--keep]
 //
 // Without --path the queue lives in a fresh directory under $TMPDIR (or /tmp), removed afterwards.
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <random>
-#include <semaphore>
 #include <string>
 #include <thread>
-#include <unistd.h>
 #include <vector>
 
 #include "queue/rocksdb_queue.hpp"
@@ -98,6 +100,29 @@ std::string make_message(std::size_t thread, std::size_t seq, std::size_t patien
   return m;
 }
 
+// A thread's appends in flight. A mutex and condition variable rather than std::counting_semaphore:
+// libstdc++'s semaphore spins with sched_yield before sleeping, and 32 spinning threads would take
+// the CPU the committer needs.
+class Window {
+ public:
+  explicit Window(std::size_t size) : free_(size) {}
+  void acquire() {
+    std::unique_lock lk(mu_);
+    cv_.wait(lk, [&] { return free_ > 0; });
+    --free_;
+  }
+  void release() {
+    std::lock_guard lk(mu_);
+    ++free_;
+    cv_.notify_one();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::size_t free_;
+};
+
 double percentile(std::vector<double>& v, double p) {
   if (v.empty()) return 0;
   const auto k = static_cast<std::size_t>(p * static_cast<double>(v.size() - 1));
@@ -134,10 +159,8 @@ int main(int argc, char** argv) {
   std::atomic<std::size_t> failures{0};
   std::vector<std::vector<double>> latencies(args.c);
   // Outlive the threads: a callback may still be inside release() when its thread has finished.
-  std::vector<std::unique_ptr<std::counting_semaphore<>>> windows;
-  for (std::size_t t = 0; t < args.c; ++t) {
-    windows.push_back(std::make_unique<std::counting_semaphore<>>(static_cast<std::ptrdiff_t>(args.w)));
-  }
+  std::vector<std::unique_ptr<Window>> windows;
+  for (std::size_t t = 0; t < args.c; ++t) windows.push_back(std::make_unique<Window>(args.w));
   std::vector<std::thread> threads;
   const auto started = Clock::now();
   for (std::size_t t = 0; t < args.c; ++t) {
@@ -159,7 +182,7 @@ int main(int argc, char** argv) {
         e.ordering_key = "LIS|H0001|P" + std::to_string(patient);
         e.ack = "MSH|^~\\&|MEDGW|CRM|LIS|H0001|20240510080000||ACK^R01|A" + std::to_string(seq) + "|P|2.5.1\rMSA|AA|T";
         const auto sent = Clock::now();
-        queue.append(std::move(e), [&, sent](medgw::AppendResult r) {
+        queue.append(std::move(e), [&, sent](const medgw::AppendResult& r) {
           if (r.error || r.duplicate) failures.fetch_add(1);
           lat.push_back(std::chrono::duration<double, std::milli>(Clock::now() - sent).count());
           window.release();
@@ -177,13 +200,13 @@ int main(int argc, char** argv) {
   for (auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
   const double fsyncs = static_cast<double>(after.fsyncs - before.fsyncs);
   const double appends = static_cast<double>(after.fsynced_appends - before.fsynced_appends);
-  std::printf("queue_append_bench: N=%zu C=%zu W=%zu size=%zu B max_batch=%zu max_batch_wait=%lld us path=%s\n",
-              args.n, args.c, args.w, args.size, args.max_batch, static_cast<long long>(args.max_batch_wait_us),
-              dir.c_str());
-  std::printf("appends/s %.0f   fsyncs/s %.0f   appends per fsync %.1f   latency p50 %.3f ms  p99 %.3f ms"
-              "   (%.0f appends, %.0f fsyncs, %.2f s, %zu failed)\n",
-              appends / seconds, fsyncs / seconds, fsyncs > 0 ? appends / fsyncs : 0.0, percentile(all, 0.50),
-              percentile(all, 0.99), appends, fsyncs, seconds, failures.load());
+  std::printf("queue_append_bench: N=%zu C=%zu W=%zu size=%zu B max_batch=%zu max_batch_wait=%lld us path=%s\n", args.n,
+              args.c, args.w, args.size, args.max_batch, static_cast<long long>(args.max_batch_wait_us), dir.c_str());
+  std::printf(
+      "appends/s %.0f   fsyncs/s %.0f   appends per fsync %.1f   latency p50 %.3f ms  p99 %.3f ms"
+      "   (%.0f appends, %.0f fsyncs, %.2f s, %zu failed)\n",
+      appends / seconds, fsyncs / seconds, fsyncs > 0 ? appends / fsyncs : 0.0, percentile(all, 0.50),
+      percentile(all, 0.99), appends, fsyncs, seconds, failures.load());
   if (temporary && !args.keep) fs::remove_all(dir);
   return failures.load() == 0 ? 0 : 1;
 }

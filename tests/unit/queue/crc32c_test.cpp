@@ -11,8 +11,8 @@ namespace {
 
 TEST(Crc32c, MatchesTheCheckValues) {
   EXPECT_EQ(crc32c(""), 0u);
-  EXPECT_EQ(crc32c("123456789"), 0xE3069283u);  // the CRC-32C check value
-  EXPECT_EQ(crc32c(std::string(32, '\0')), 0x8A9136AAu);  // RFC 3720, B.4: 32 bytes of zeros
+  EXPECT_EQ(crc32c("123456789"), 0xE3069283u);              // the CRC-32C check value
+  EXPECT_EQ(crc32c(std::string(32, '\0')), 0x8A9136AAu);    // RFC 3720, B.4: 32 bytes of zeros
   EXPECT_EQ(crc32c(std::string(32, '\xFF')), 0x62A8AB43u);  // RFC 3720, B.4: 32 bytes of 0xFF
   EXPECT_EQ(crc32c_extend_portable(0, "123456789", 9), 0xE3069283u);
 }

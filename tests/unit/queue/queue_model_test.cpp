@@ -149,7 +149,8 @@ class QueueModelTest : public ::testing::TestWithParam<ModelConfig> {
 
   Envelope make_envelope() {
     const std::uint64_t n = ++counter_;
-    static const std::string kKeys[] = {"HIS|P1", "HIS|P2", "HIS|P3", "LIS|P1", "LIS|P2", std::string("PACS|\0P", 7), ""};
+    static const std::string kKeys[] = {"HIS|P1", "HIS|P2", "HIS|P3", "LIS|P1", "LIS|P2", std::string("PACS|\0P", 7),
+                                        ""};
     std::string dedupe;
     const auto r = pick(10);
     if (r < 2 && !model_.dedupe.empty()) {
@@ -255,7 +256,13 @@ class QueueModelTest : public ::testing::TestWithParam<ModelConfig> {
       ASSERT_FALSE(r.duplicate);
       ASSERT_GT(r.id, model_.last_id);
       model_.last_id = r.id;
-      model_.items[r.id] = Model::Item{e.ordering_key, e.dedupe_key, e.raw, e.ack, EnvelopeStatus::kRejected, 0, 0,
+      model_.items[r.id] = Model::Item{e.ordering_key,
+                                       e.dedupe_key,
+                                       e.raw,
+                                       e.ack,
+                                       EnvelopeStatus::kRejected,
+                                       0,
+                                       0,
                                        "unparseable " + std::to_string(counter_)};
       ++model_.rejected;
     } else if (roll < 445) {
@@ -440,12 +447,13 @@ TEST_P(QueueModelTest, RandomOperationsMatchTheModel) {
   }
   EXPECT_EQ(q_->stats().depth, 0u);
   // What the sequence exercised, so a change of weights that stops covering something shows.
-  std::printf("model: %d leases, %llu appended, %llu duplicates (%d within a group), %llu rejected, %llu delivered, "
-              "%d crashes (%d appends dropped), %d reopens, %d removed by retention\n",
-              seen_.leases, static_cast<unsigned long long>(model_.appended),
-              static_cast<unsigned long long>(model_.duplicates), seen_.same_group_duplicates,
-              static_cast<unsigned long long>(model_.rejected), static_cast<unsigned long long>(model_.delivered),
-              seen_.crashes, seen_.dropped_at_crash, seen_.reopens, seen_.removed);
+  std::printf(
+      "model: %d leases, %llu appended, %llu duplicates (%d within a group), %llu rejected, %llu delivered, "
+      "%d crashes (%d appends dropped), %d reopens, %d removed by retention\n",
+      seen_.leases, static_cast<unsigned long long>(model_.appended),
+      static_cast<unsigned long long>(model_.duplicates), seen_.same_group_duplicates,
+      static_cast<unsigned long long>(model_.rejected), static_cast<unsigned long long>(model_.delivered),
+      seen_.crashes, seen_.dropped_at_crash, seen_.reopens, seen_.removed);
   EXPECT_GT(seen_.same_group_duplicates, 0);
   // With a batch wait the committer is still gathering when the crash comes; without one it
   // usually wins the race, and nothing is dropped.

@@ -57,7 +57,8 @@ class TempDir {
 // Unix ms under the test's control, shared with the queue.
 class MockClock {
  public:
-  explicit MockClock(std::int64_t start_ms = 1'700'000'000'000) : now_(std::make_shared<std::atomic<std::int64_t>>(start_ms)) {}
+  explicit MockClock(std::int64_t start_ms = 1'700'000'000'000)
+      : now_(std::make_shared<std::atomic<std::int64_t>>(start_ms)) {}
   std::function<std::int64_t()> fn() const {
     return [now = now_] { return now->load(); };
   }

@@ -819,7 +819,8 @@ class FailingFs : public rocksdb::FileSystemWrapper {
  private:
   class File : public rocksdb::FSWritableFileOwnerWrapper {
    public:
-    File(std::unique_ptr<rocksdb::FSWritableFile>&& f, FailingFs& fs) : FSWritableFileOwnerWrapper(std::move(f)), fs_(fs) {}
+    File(std::unique_ptr<rocksdb::FSWritableFile>&& f, FailingFs& fs)
+        : FSWritableFileOwnerWrapper(std::move(f)), fs_(fs) {}
     rocksdb::IOStatus Sync(const rocksdb::IOOptions& o, rocksdb::IODebugContext* d) override {
       return fs_.fail ? rocksdb::IOStatus::IOError("injected sync failure") : target()->Sync(o, d);
     }
