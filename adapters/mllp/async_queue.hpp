@@ -13,17 +13,25 @@
 namespace medgw::mllp {
 
 namespace detail {
+// The handler and the work guard that keeps its io_context running until the append completes,
+// in one allocation (an append is made for every message received).
+template <class Handler>
+struct PendingAppend {
+  explicit PendingAppend(Handler&& h)
+      : handler(std::move(h)), work(boost::asio::get_associated_executor(handler)) {}
+  Handler handler;
+  boost::asio::executor_work_guard<boost::asio::associated_executor_t<Handler>> work;
+};
+
 template <class Handler>
 AppendCallback post_back(Handler&& handler) {
   // std::function needs a copyable callable; Asio handlers are move-only.
-  auto h = std::make_shared<std::decay_t<Handler>>(std::forward<Handler>(handler));
-  auto work = std::make_shared<boost::asio::executor_work_guard<boost::asio::associated_executor_t<std::decay_t<Handler>>>>(
-      boost::asio::get_associated_executor(*h));
-  return [h, work](AppendResult result) {
-    auto ex = work->get_executor();
-    boost::asio::post(ex, [h, work, result = std::move(result)]() mutable {
-      (*h)(std::move(result));
-      work->reset();
+  auto p = std::make_shared<PendingAppend<std::decay_t<Handler>>>(std::forward<Handler>(handler));
+  return [p](AppendResult result) {
+    auto ex = p->work.get_executor();
+    boost::asio::post(ex, [p, result = std::move(result)]() mutable {
+      p->handler(std::move(result));
+      p->work.reset();
     });
   };
 }

@@ -43,8 +43,16 @@ FrameEvent FrameDecoder::next() {
     }
     // Inside a frame (or discarding one): look for the end block, or a start block that means
     // the end block was lost.
-    std::size_t i = scan_;
-    while (i < size && buffer_[i] != kEndBlock && buffer_[i] != kStartBlock) ++i;
+    // Two memchr passes (vectorised) instead of a byte loop: the end block first, then a start
+    // block before it.
+    std::size_t i = size;
+    if (scan_ < size) {
+      const char* base = buffer_.data();
+      const void* end_hit = std::memchr(base + scan_, kEndBlock, size - scan_);
+      i = end_hit ? static_cast<std::size_t>(static_cast<const char*>(end_hit) - base) : size;
+      const void* start_hit = std::memchr(base + scan_, kStartBlock, i - scan_);
+      if (start_hit) i = static_cast<std::size_t>(static_cast<const char*>(start_hit) - base);
+    }
     if (state_ == State::kInside && i - frame_begin_ > max_frame_) {
       oversize_head_.assign(buffer_, frame_begin_, keep_);
       state_ = State::kDiscarding;

@@ -41,6 +41,25 @@ std::int64_t now_ms() {
       .count();
 }
 
+// An ACK's UTF-8 text framed for the wire, in the message's charset. ASCII and UTF-8 need no
+// conversion (an ACK that is not ASCII goes out as UTF-8, as encoding it would fail); text that
+// cannot be encoded in the message's charset goes out as UTF-8 too.
+std::string ack_frame(std::string_view text, const hl7v2::Charset& charset) {
+  std::string frame;
+  if (charset.kind == hl7v2::CharsetKind::kUtf8 || charset.kind == hl7v2::CharsetKind::kAscii) {
+    frame.reserve(text.size() + 3);
+    frame += kStartBlock;
+    frame += text;
+  } else {
+    auto encoded = hl7v2::encode_from_utf8(text, charset);
+    frame += kStartBlock;
+    frame += encoded ? std::string_view(*encoded) : text;
+  }
+  frame += kEndBlock;
+  frame += kCarriageReturn;
+  return frame;
+}
+
 std::string peer_of(const tcp::socket& s) {
   boost::system::error_code ec;
   auto ep = s.remote_endpoint(ec);
@@ -52,10 +71,18 @@ std::string peer_of(const tcp::socket& s) {
 
 struct MllpListener::Impl : std::enable_shared_from_this<Impl> {
   Impl(asio::io_context& io_context, ListenerConfig c, Queue& q, Backpressure& b)
-      : io(io_context), cfg(std::move(c)), queue(q), backpressure(b), acceptor(io_context) {}
+      : io(io_context), cfg(std::move(c)), queue(q), backpressure(b), acceptor(io_context) {
+    parse_options.default_charset = cfg.default_charset;
+    parse_options.limits.max_message_bytes = cfg.max_frame_bytes;
+    ack_options.application = cfg.ack_application;
+    ack_options.facility = cfg.ack_facility;
+  }
 
   asio::io_context& io;
   ListenerConfig cfg;
+  // Built once from cfg, read (never written) by every session.
+  hl7v2::ParseOptions parse_options;
+  hl7v2::AckOptions ack_options;
   Queue& queue;
   Backpressure& backpressure;
   tcp::acceptor acceptor;
@@ -74,7 +101,7 @@ struct MllpListener::Impl : std::enable_shared_from_this<Impl> {
   template <class Stream>
   awaitable<void> session(Stream stream, std::string peer);
   template <class Stream>
-  awaitable<bool> handle_frame(Stream& stream, std::string raw, const std::string& peer);
+  awaitable<bool> handle_frame(Stream& stream, std::string raw, const std::string& peer, bool complete = true);
   template <class Stream>
   awaitable<bool> write_all(Stream& stream, std::string bytes);
   std::uint64_t register_session(std::function<void()> cancel) {
@@ -232,10 +259,10 @@ awaitable<void> MllpListener::Impl::session(Stream stream, std::string peer) {
       if (ev == FrameEvent::kFrame) {
         ok = co_await handle_frame(stream, std::string(decoder.payload()), peer);
       } else if (ev == FrameEvent::kIncomplete) {
-        // The end block was lost; the sender will not get an ACK it can match, but the bytes are
-        // kept as a rejected message for the operator.
+        // The end block was lost: the frame may be cut short (even at a segment boundary, where
+        // it still parses), so it is answered AR/CR and kept as a rejected message, not processed.
         log::warn("mllp.frame_without_end_block", {{"listener", cfg.name}, {"peer", peer}});
-        ok = co_await handle_frame(stream, std::string(decoder.payload()), peer);
+        ok = co_await handle_frame(stream, std::string(decoder.payload()), peer, /*complete=*/false);
       } else {  // kOversize
         ++counters.oversize;
         log::warn("mllp.frame_too_large", {{"listener", cfg.name}, {"peer", peer},
@@ -245,13 +272,14 @@ awaitable<void> MllpListener::Impl::session(Stream stream, std::string peer) {
         e.code = 207;
         e.diagnostic = "frame exceeds the listener's max_frame_bytes of " + std::to_string(cfg.max_frame_bytes);
         e.user_message = "message too large";
-        hl7v2::AckOptions options;
-        options.application = cfg.ack_application;
-        options.facility = cfg.ack_facility;
-        hl7v2::Ack ack = hl7v2::build_ack(header, hl7v2::AckOutcome::kRejected, {e}, options);
+        hl7v2::Ack ack = hl7v2::build_ack(header, hl7v2::AckOutcome::kRejected, {e}, ack_options);
         ++counters.rejected;
-        ok = co_await write_all(stream, cfg.mllp_release == 2 ? std::string(kCommitNak)
-                                                                : std::string(1, kStartBlock) + ack.text + kEndBlock + kCarriageReturn);
+        // Named, not a conditional expression inside co_await: GCC 12 destroys the temporary
+        // string of such an expression twice (a double free, found by the integration tests).
+        std::string answer = cfg.mllp_release == 2
+                                 ? std::string(kCommitNak)
+                                 : std::string(1, kStartBlock) + ack.text + kEndBlock + kCarriageReturn;
+        ok = co_await write_all(stream, std::move(answer));
       }
       if (stopping) break;
     }
@@ -313,31 +341,38 @@ awaitable<void> MllpListener::Impl::session(Stream stream, std::string peer) {
 }
 
 template <class Stream>
-awaitable<bool> MllpListener::Impl::handle_frame(Stream& stream, std::string raw, const std::string& peer) {
-  hl7v2::ParseOptions parse_options;
-  parse_options.default_charset = cfg.default_charset;
-  parse_options.limits.max_message_bytes = cfg.max_frame_bytes;
-  hl7v2::AckOptions ack_options;
-  ack_options.application = cfg.ack_application;
-  ack_options.facility = cfg.ack_facility;
-
+awaitable<bool> MllpListener::Impl::handle_frame(Stream& stream, std::string raw, const std::string& peer,
+                                                 bool complete) {
   Envelope env;
   env.source = cfg.name;
   env.received_at_ms = now_ms();
   env.content_type = kContentTypeHl7v2;
 
   auto parsed = hl7v2::Message::parse(raw, parse_options);
-  if (!parsed) {
-    const hl7v2::ParseError& error = parsed.error();
+  if (!parsed || !complete) {
+    hl7v2::ErrorDetail detail;
+    std::string reason, error_name;
+    std::uint64_t offset = raw.size();
+    if (!parsed) {
+      const hl7v2::ParseError& error = parsed.error();
+      detail = hl7v2::error_from(error);
+      reason = error.describe();
+      error_name = hl7v2::to_string(error.code);
+      offset = error.offset;
+    } else {
+      detail.diagnostic = "a start block arrived before this frame's end block (0x1C 0x0D): it may be cut short";
+      detail.user_message = "incomplete frame";
+      reason = "incomplete frame: no end block before the next start block";
+      error_name = "incomplete_frame";
+    }
     auto header = hl7v2::salvage_header(raw).value_or(hl7v2::AckHeader{});
-    hl7v2::Ack ack = hl7v2::build_ack(header, hl7v2::AckOutcome::kRejected, {hl7v2::error_from(error)}, ack_options);
+    hl7v2::Ack ack = hl7v2::build_ack(header, hl7v2::AckOutcome::kRejected, {detail}, ack_options);
     env.raw = std::move(raw);
     env.ack = ack.text;
-    AppendResult stored = co_await async_append_rejected(queue, std::move(env), error.describe(), use_awaitable);
+    AppendResult stored = co_await async_append_rejected(queue, std::move(env), std::move(reason), use_awaitable);
     ++counters.rejected;
     log::warn("mllp.rejected", {{"listener", cfg.name}, {"peer", peer}, {"id", stored.id},
-                                {"stored", !stored.error}, {"error", std::string(hl7v2::to_string(error.code))},
-                                {"offset", static_cast<std::uint64_t>(error.offset)}});
+                                {"stored", !stored.error}, {"error", error_name}, {"offset", offset}});
     if (cfg.mllp_release == 2) co_return co_await write_all(stream, std::string(kCommitNak));
     if (!ack.send) co_return true;
     co_return co_await write_all(stream, std::string(1, kStartBlock) + ack.text + kEndBlock + kCarriageReturn);
@@ -348,15 +383,18 @@ awaitable<bool> MllpListener::Impl::handle_frame(Stream& stream, std::string raw
   hl7v2::Ack ack = hl7v2::build_ack(header, hl7v2::AckOutcome::kAccepted, {}, ack_options);
   env.dedupe_key = dedupe_key(cfg.name, message);
   env.ordering_key = ordering_key(cfg.name, message);
-  env.ack = ack.send ? ack.text : std::string{};
   const hl7v2::Charset charset = message.charset();
-  const std::string control_id(message.control_id());
+  // The positive ACK is framed now, so its text can move into the envelope (which keeps it for a
+  // duplicate) instead of being copied; it is sent only after the commit, below.
+  std::string accepted_frame;
+  if (ack.send && cfg.mllp_release != 2) accepted_frame = ack_frame(ack.text, charset);
+  env.ack = ack.send ? std::move(ack.text) : std::string{};
+  const bool debug = log::level() <= log::Level::kDebug;
+  const std::string control_id = debug ? std::string(message.control_id()) : std::string{};
   if (cfg.log_content) log::debug("mllp.content", {{"listener", cfg.name}, {"text", std::string(message.text())}});
   env.raw = std::move(raw);  // `message` views `raw` only when not transcoded; it is not used below
 
   AppendResult stored = co_await async_append(queue, std::move(env), use_awaitable);
-  std::string text;
-  bool send = ack.send;
   if (stored.error) {
     ++counters.store_failures;
     log::error("mllp.store_failed", {{"listener", cfg.name}, {"peer", peer}, {"error", stored.error.message()}});
@@ -367,26 +405,25 @@ awaitable<bool> MllpListener::Impl::handle_frame(Stream& stream, std::string raw
     e.user_message = "temporary failure";
     hl7v2::Ack failure = hl7v2::build_ack(header, hl7v2::AckOutcome::kTemporaryFailure, {e}, ack_options);
     if (cfg.mllp_release == 2) co_return co_await write_all(stream, std::string(kCommitNak));
-    send = failure.send;
-    text = std::move(failure.text);
-  } else if (stored.duplicate) {
+    if (!failure.send) co_return true;
+    std::string frame = ack_frame(failure.text, charset);  // named: see the oversize answer above
+    co_return co_await write_all(stream, std::move(frame));
+  }
+  if (stored.duplicate) {
     ++counters.duplicates;
     log::info("mllp.duplicate", {{"listener", cfg.name}, {"peer", peer}, {"id", stored.id}});
-    text = stored.ack.empty() ? ack.text : stored.ack;
-    send = !stored.ack.empty() || ack.send;
   } else {
     ++counters.accepted;
-    log::debug("mllp.accepted", {{"listener", cfg.name}, {"id", stored.id}, {"control_id", control_id}});
-    text = std::move(ack.text);
+    if (debug) log::debug("mllp.accepted", {{"listener", cfg.name}, {"id", stored.id}, {"control_id", control_id}});
   }
   if (cfg.mllp_release == 2) co_return co_await write_all(stream, std::string(kCommitAck));
-  if (!send) co_return true;
-  auto encoded = hl7v2::encode_from_utf8(text, charset);
-  std::string frame(1, kStartBlock);
-  frame += encoded ? *encoded : text;
-  frame += kEndBlock;
-  frame += kCarriageReturn;
-  co_return co_await write_all(stream, std::move(frame));
+  // A duplicate gets the acknowledgement its original got, when one was sent.
+  if (stored.duplicate && !stored.ack.empty()) {
+    std::string frame = ack_frame(stored.ack, charset);
+    co_return co_await write_all(stream, std::move(frame));
+  }
+  if (!ack.send) co_return true;
+  co_return co_await write_all(stream, std::move(accepted_frame));
 }
 
 MllpListener::MllpListener(asio::io_context& io, ListenerConfig config, Queue& queue, Backpressure& backpressure)

@@ -335,6 +335,12 @@ class Gateway:
             self.proc.kill()
             self.proc.wait(10)
 
+    def close(self):
+        self.kill()
+        if self.proc:
+            self.reader.join(5)
+            self.proc.stderr.close()
+
     def messages(self):
         """`medgw messages list --tsv` of a stopped gateway, as dicts."""
         r = run_medgw("messages", "list", "--config", self.config, "--tsv", "--limit", "100000")
@@ -355,7 +361,7 @@ class GatewayTestCase(unittest.TestCase):
 
     def tearDown(self):
         for g in self.gateways:
-            g.kill()
+            g.close()
         shutil.rmtree(self.tmp, ignore_errors=True)
 
     def gateway(self, **kw):
@@ -472,6 +478,23 @@ class FramingTest(GatewayTestCase):
             self.assertEqual((a.code, a.control_id), ("AA", "LF3"))
         rows = self.stop(gw)
         self.assertEqual(sorted(r["dedupe_key"].rsplit("|", 1)[1] for r in rows), ["LF1", "LF2", "LF3"])
+
+    def test_a_frame_cut_short_by_the_next_start_byte_is_rejected_not_processed(self):
+        # A sender that lost an end block: the frame may be truncated (here at a segment boundary,
+        # where it still parses), so it is answered AR and kept as rejected; the next frame is fine.
+        gw = self.gateway()
+        cut = message("CUT1", extra=["OBX|1|NM|GLU^Glucose||5.6|mmol/L"])
+        cut = cut[: cut.index(b"OBX")]
+        with Mllp(gw.port) as c:
+            c.send(SB + cut + frame(message("NEXT1", pid="P2")))
+            a, b = c.ack(), c.ack()
+            self.assertEqual((a.code, a.control_id), ("AR", "CUT1"))
+            self.assertIn("ERR", a.ids)
+            self.assertEqual((b.code, b.control_id), ("AA", "NEXT1"))
+        self.assertTrue(gw.wait_event("mllp.frame_without_end_block"))
+        rows = self.stop(gw)
+        self.assert_stored_once(rows, cut, status="rejected")
+        self.assert_stored_once(rows, message("NEXT1", pid="P2"))
 
     def test_junk_before_the_start_byte_is_skipped(self):
         gw = self.gateway()
@@ -590,7 +613,7 @@ class LimitsTest(GatewayTestCase):
                     break
             elapsed = time.monotonic() - t0
             self.assertTrue(closed, "a frame trickled for %.1f s was not cut off" % elapsed)
-            self.assertLess(elapsed, 2.5)
+            self.assertLess(elapsed, 3.0)
         rows = self.stop(gw)
         self.assertEqual(rows, [])
 
@@ -712,7 +735,7 @@ class BackpressureTest(GatewayTestCase):
             for i, m in enumerate(sent):
                 c.send(frame(m))
                 try:
-                    a = c.ack(timeout=1.5 if acked else 10)
+                    a = c.ack(timeout=3 if acked else 10)
                 except TimeoutError:
                     paused_at = i
                     break
