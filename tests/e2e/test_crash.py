@@ -78,6 +78,9 @@ ROUND_DEADLINE_S = 900.0    # a stuck round fails instead of hanging ctest
 GIVE_UP_PROBABILITY = 0.25  # a connection died before the ACK: give the message up
 RESEND_ACKED_PROBABILITY = 0.03
 EARLY_KILL_PROBABILITY = 0.25  # after a kill, kill the next gateway again while it recovers
+# A gateway outlives this script only if the script is killed (a ctest timeout): setpriv (util-linux)
+# execs medgw with a parent-death signal, so it keeps its pid and dies with us.
+DIE_WITH_US = ["setpriv", "--pdeathsig", "KILL"] if shutil.which("setpriv") else []
 WORDS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789     .,-"
 
 
@@ -194,8 +197,8 @@ class Gateway:
         self.logs.append(log_path)
         self.starts += 1
         with open(log_path, "wb") as log:
-            proc = subprocess.Popen([MEDGW, "serve", "--config", self.config], stdin=subprocess.DEVNULL,
-                                    stdout=log, stderr=log)
+            proc = subprocess.Popen(DIE_WITH_US + [MEDGW, "serve", "--config", self.config],
+                                    stdin=subprocess.DEVNULL, stdout=log, stderr=log)
         self.proc = proc
         spawned = time.monotonic()
         deadline = spawned + START_TIMEOUT_S
