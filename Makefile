@@ -45,6 +45,10 @@ test: build fuzz-build node-deps
 bench-parse: release
 	./tests/bench/parse_bench.sh --medgw build/release/gateway/medgw
 
+# MLLP throughput and ACK latency, medgw (durable) beside @medplum/hl7 and simple-hl7 (see README).
+bench-mllp: release node-deps
+	./tests/bench/mllp_bench.sh --medgw build/release/gateway/medgw
+
 format:
 	find gateway mappings tests -name '*.cpp' -o -name '*.hpp' | xargs clang-format -i
 
