@@ -27,6 +27,7 @@
 
 #include "adapters/mllp/frame_decoder.hpp"
 #include "gateway/cli/commands.hpp"
+#include "gateway/cli/host_port.hpp"
 #include "gateway/cli/read_file.hpp"
 #include "mappings/hl7v2/batch.hpp"
 
@@ -65,19 +66,6 @@ struct LoadArgs {
   std::string label = "load";
   int timeout_ms = 10'000;
 };
-
-// HL7 requires CR between segments; files written by hand often have LF or CRLF.
-std::string with_cr_terminators(std::string_view text) {
-  std::string out;
-  out.reserve(text.size() + 1);
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '\r' && i + 1 < text.size() && text[i + 1] == '\n') continue;
-    out.push_back(text[i] == '\n' ? '\r' : text[i]);
-  }
-  while (!out.empty() && out.back() == '\r') out.pop_back();
-  out.push_back('\r');
-  return out;
-}
 
 // The frame of one message with MSH-10 cut out: VT + head + <control id> + tail + FS CR.
 struct Template {
@@ -317,14 +305,13 @@ int run(const LoadArgs& args) {
     std::cerr << "medgw load: give exactly one of -n TOTAL and --seconds S\n";
     return 2;
   }
-  auto colon = args.to.rfind(':');
-  if (colon == std::string::npos || colon == 0) {
-    std::cerr << "medgw load: --to must be HOST:PORT\n";
+  auto to = parse_host_port(args.to);
+  if (!to) {
+    std::cerr << "medgw load: " << to.error() << "\n";
     return 2;
   }
-  std::string host = args.to.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  const std::string port = args.to.substr(colon + 1);
+  const std::string host = to->host;
+  const std::string port = std::to_string(to->port);
 
   std::string message;
   if (args.message_file.empty()) {
@@ -341,7 +328,7 @@ int run(const LoadArgs& args) {
                 << (file ? std::string("no message in the file") : file.error().describe()) << "\n";
       return 2;
     }
-    message = with_cr_terminators(file->all_messages().front().text);
+    message = hl7v2::with_cr_terminators(file->all_messages().front().text);
   }
 
   asio::io_context io(1);

@@ -6,6 +6,7 @@
 
 #include "adapters/mllp/sender.hpp"
 #include "gateway/cli/commands.hpp"
+#include "gateway/cli/host_port.hpp"
 #include "gateway/cli/read_file.hpp"
 #include "mappings/hl7v2/batch.hpp"
 
@@ -22,36 +23,15 @@ struct SendArgs {
   int attempts = 3;
 };
 
-// HL7 requires CR between segments; files written by hand often have LF or CRLF.
-std::string with_cr_terminators(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '\r' && i + 1 < text.size() && text[i + 1] == '\n') continue;
-    out.push_back(text[i] == '\n' ? '\r' : text[i]);
-  }
-  while (!out.empty() && out.back() == '\r') out.pop_back();
-  out.push_back('\r');
-  return out;
-}
-
 int run(const SendArgs& args) {
   mllp::SenderConfig cfg;
-  auto colon = args.to.rfind(':');
-  if (colon == std::string::npos || colon == 0) {
-    std::cerr << "medgw send: --to must be HOST:PORT\n";
+  auto to = parse_host_port(args.to);
+  if (!to) {
+    std::cerr << "medgw send: " << to.error() << "\n";
     return 2;
   }
-  cfg.host = args.to.substr(0, colon);
-  if (cfg.host.size() > 2 && cfg.host.front() == '[' && cfg.host.back() == ']') cfg.host = cfg.host.substr(1, cfg.host.size() - 2);
-  try {
-    int port = std::stoi(args.to.substr(colon + 1));
-    if (port <= 0 || port > 65535) throw std::out_of_range("port");
-    cfg.port = static_cast<std::uint16_t>(port);
-  } catch (const std::exception&) {
-    std::cerr << "medgw send: bad port in --to " << args.to << "\n";
-    return 2;
-  }
+  cfg.host = to->host;
+  cfg.port = to->port;
   cfg.ack_timeout = std::chrono::milliseconds(args.timeout_ms);
   cfg.max_attempts = args.attempts;
   if (args.tls || !args.ca.empty() || !args.cert.empty()) {
@@ -75,7 +55,7 @@ int run(const SendArgs& args) {
       std::cerr << "medgw send: " << path << ": " << file.error().describe() << "\n";
       return 2;
     }
-    for (const auto& span : file->all_messages()) messages.push_back(with_cr_terminators(span.text));
+    for (const auto& span : file->all_messages()) messages.push_back(hl7v2::with_cr_terminators(span.text));
   }
   int failed = 0;
   mllp::send_messages(cfg, messages, [&](const mllp::SendResult& r) {

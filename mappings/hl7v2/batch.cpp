@@ -31,7 +31,31 @@ std::optional<std::size_t> count_field(std::string_view line, char field_separat
   return n;
 }
 
+// FHS/BHS declare their own delimiters; the batch reader needs the field separator for counts.
+std::optional<ParseError> read_field_separator(std::string_view line, std::size_t line_begin, char& fs) {
+  auto d = read_delimiters(line);
+  if (!d) {
+    ParseError e = std::move(d).error();
+    e.offset += line_begin;
+    return e;
+  }
+  fs = d->field;
+  return std::nullopt;
+}
+
 }  // namespace
+
+std::string with_cr_terminators(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + 1);
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\r' && i + 1 < text.size() && text[i + 1] == '\n') continue;
+    out.push_back(text[i] == '\n' ? '\r' : text[i]);
+  }
+  while (!out.empty() && out.back() == '\r') out.pop_back();
+  out.push_back('\r');
+  return out;
+}
 
 std::size_t BatchFile::message_count() const {
   std::size_t n = 0;
@@ -111,22 +135,10 @@ Expected<BatchFile, ParseError> read_batch(std::string_view input, const BatchLi
       if (!file.batches.empty() || file.header) {
         return unexpected(batch_error(line_begin, "FHS", "FHS must be the first segment of a file"));
       }
-      auto d = read_delimiters(line);
-      if (!d) {
-        ParseError e = std::move(d).error();
-        e.offset += line_begin;
-        return unexpected(std::move(e));
-      }
-      fs = d->field;
+      if (auto e = read_field_separator(line, line_begin, fs)) return unexpected(std::move(*e));
       file.header = line;
     } else if (id == "BHS") {
-      auto d = read_delimiters(line);
-      if (!d) {
-        ParseError e = std::move(d).error();
-        e.offset += line_begin;
-        return unexpected(std::move(e));
-      }
-      fs = d->field;
+      if (auto e = read_field_separator(line, line_begin, fs)) return unexpected(std::move(*e));
       file.batches.emplace_back();
       batch = &file.batches.back();
       batch->header = line;

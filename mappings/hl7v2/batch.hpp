@@ -6,6 +6,7 @@
 // MSH-18. MLLP framing bytes (0x0B before, 0x1C after a message) in captured files are skipped.
 #include <cstddef>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -37,6 +38,10 @@ struct BatchFile {
 struct BatchLimits {
   std::size_t max_messages = 1'000'000;
 };
+
+// A message as it goes on the wire: HL7 requires CR after each segment, and files written by hand
+// often have LF or CRLF. Ends with exactly one CR.
+std::string with_cr_terminators(std::string_view text);
 
 // Splits `input` into messages. Checks the batch grammar and the counts in BTS-1 and FTS-1 when
 // they are given; a mismatch is an error, because it means messages were lost on the way.
