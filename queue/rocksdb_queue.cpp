@@ -7,6 +7,7 @@
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -160,6 +161,12 @@ struct RocksDbQueue::Impl {
   // ---- open ---------------------------------------------------------------------------------
 
   std::string open_db() {
+    // RocksDB creates only the last path component; a fresh deployment's ./var/queue needs all.
+    if (opt.env == nullptr) {
+      std::error_code mkdir_error;
+      std::filesystem::create_directories(opt.path, mkdir_error);
+      if (mkdir_error) return "cannot create the queue directory " + opt.path + ": " + mkdir_error.message();
+    }
     rocksdb::Options o;
     o.create_if_missing = true;
     o.create_missing_column_families = true;

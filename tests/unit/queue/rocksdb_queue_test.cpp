@@ -876,5 +876,16 @@ TEST_F(QueueTest, OpenReportsAnUnusablePath) {
   EXPECT_NE(q.error().find(o.path), std::string::npos) << q.error();
 }
 
+// A fresh deployment points at ./var/queue before ./var exists (deploy/medgw.yaml, `make run`).
+TEST(QueueOpen, CreatesEveryMissingDirectoryOfItsPath) {
+  TempDir dir;
+  MockClock clock;
+  RocksDbQueueOptions o = test_options(dir, clock);
+  o.path = dir.path() + "/var/deeper/queue";
+  auto q = open_or_fail(o);
+  ASSERT_NE(q, nullptr);
+  EXPECT_TRUE(std::filesystem::is_directory(o.path));
+}
+
 }  // namespace
 }  // namespace medgw::queue
