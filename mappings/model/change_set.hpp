@@ -1,0 +1,63 @@
+#pragma once
+// What one message means, before its patient is resolved: a mapping (mappings/v2, later fhir/ and
+// sql/) produces a ChangeSet; the site profile (mappings/sites) refines it; the CRM store resolves
+// the patient through the MPI and applies it in one transaction, idempotently by envelope id.
+//
+// Keys. Every resource in a change set carries a business key, stable across re-sends and
+// corrections of the same thing, unique per sender and resource type, so a second message about
+// the same report updates it instead of adding a copy:
+//   Encounter          "<visit number>"                    (PV1-19; else the message control id)
+//   ServiceRequest     "<filler order>" or "P:<placer>"    (ORC-3/OBR-3, else ORC-2/OBR-2)
+//   DiagnosticReport   the same rule as ServiceRequest, over OBR
+//   Observation        "<report key>|<OBX-3.1>|<OBX-4>"
+//   DocumentReference  "<TXA-12.1>"
+//   ImagingStudy       "<study instance UID>" or "A:<accession>"
+// References between resources of one change set are written "<Type>/<key>" (for example
+// DiagnosticReport.result = "Observation/F123|2345-7|"); references to the patient are left empty:
+// the store fills them with the golden patient once resolved.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mappings/model/resources.hpp"
+
+namespace medgw::model {
+
+template <class Resource>
+struct Keyed {
+  std::string key;
+  Resource resource;
+};
+
+// A source record: what one sender says about one patient (PID). `sender` names the sending
+// system ("HIS^HOSP" from MSH-3^MSH-4); identifiers are as typed by the site profile.
+struct PatientRecord {
+  std::string sender;
+  Patient patient;
+};
+
+// ADT^A40 (merge patient - patient identifier list) and A34 (merge patient information - patient
+// id only): the patient known by `prior` identifiers (MRG-1) is the same as `surviving` (PID).
+struct MergeRequest {
+  PatientRecord surviving;
+  std::vector<Identifier> prior;
+};
+
+struct ChangeSet {
+  std::string message_type;        // "ADT^A01", "ORU^R01"
+  std::string message_control_id;  // MSH-10
+  std::string sender;              // MSH-3^MSH-4, the same as patient->sender
+  std::string event_time;          // EVN-2 or MSH-7, FHIR dateTime
+  std::optional<PatientRecord> patient;  // the subject of everything below
+  std::vector<Keyed<Encounter>> encounters;
+  std::vector<Keyed<ServiceRequest>> orders;
+  std::vector<Keyed<DiagnosticReport>> reports;
+  std::vector<Keyed<Observation>> observations;
+  std::vector<Keyed<DocumentReference>> documents;
+  std::vector<Keyed<ImagingStudy>> studies;
+  std::vector<MergeRequest> merges;
+  // Things mapped leniently (an unknown unit, an uncoded result), for the operator; never PHI.
+  std::vector<std::string> warnings;
+};
+
+}  // namespace medgw::model
