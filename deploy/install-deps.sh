@@ -9,7 +9,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config clang libclang-rt-14-dev libfuzzer-14-dev
   # libraries
   libboost1.81-dev libgtest-dev libgmock-dev libcli11-dev rapidjson-dev
-  librocksdb-dev libyaml-cpp-dev libssl-dev libxml2-dev
+  librocksdb-dev libyaml-cpp-dev libsqlite3-dev libssl-dev libxml2-dev
   # a third-party MLLP client and parser for tests and benchmarks
   python3-hl7
 )
