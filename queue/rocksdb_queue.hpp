@@ -93,6 +93,7 @@ class RocksDbQueue final : public Queue {
   void append_rejected(Envelope envelope, std::string reason, AppendCallback done) override;
   std::optional<Lease> lease() override;
   std::error_code ack(std::uint64_t id) override;
+  std::vector<std::error_code> ack_all(const std::vector<std::uint64_t>& ids) override;
   std::error_code nack(std::uint64_t id, std::string reason, bool retryable) override;
   std::error_code park(std::uint64_t id, std::string reason) override;
   std::error_code replay(std::uint64_t id) override;

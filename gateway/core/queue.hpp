@@ -82,6 +82,9 @@ class Queue {
   virtual std::optional<Lease> lease() = 0;
   // Delivered: done with it.
   virtual std::error_code ack(std::uint64_t id) = 0;
+  // Delivered, for a batch the destination committed together: one synced write for all of them.
+  // results[i] answers ids[i]; an id that is not leased gets kWrongState and the rest still commit.
+  virtual std::vector<std::error_code> ack_all(const std::vector<std::uint64_t>& ids) = 0;
   // Failed: retry later (retryable) or park now (permanent, or attempts exhausted).
   virtual std::error_code nack(std::uint64_t id, std::string reason, bool retryable) = 0;
   virtual std::error_code park(std::uint64_t id, std::string reason) = 0;

@@ -308,6 +308,34 @@ TEST_F(QueueTest, EachKeyIsLeasedInOrderOneAtATime) {
   EXPECT_EQ(q->stats().depth, 2u);
 }
 
+TEST_F(QueueTest, AckAllDeliversABatchInOneSyncedWrite) {
+  auto q = open();
+  const auto a1 = add(*q, "A"), a2 = add(*q, "A"), b1 = add(*q, "B"), c1 = add(*q, "C");
+  ASSERT_EQ(lease_id(*q), a1);
+  ASSERT_EQ(lease_id(*q), b1);
+  const auto writes_before = q->stats().state_writes;
+  // c1 is ready, not leased: refused; the others still commit, in one write.
+  auto results = q->ack_all({a1, c1, b1, a1});
+  ASSERT_EQ(results.size(), 4u);
+  EXPECT_FALSE(results[0]);
+  EXPECT_EQ(results[1], QueueErrc::kWrongState);
+  EXPECT_FALSE(results[2]);
+  EXPECT_TRUE(results[3]);  // the same id twice: acked once
+  EXPECT_EQ(q->stats().state_writes, writes_before + 1);
+  EXPECT_EQ(q->state(a1)->status, EnvelopeStatus::kDelivered);
+  EXPECT_EQ(q->state(b1)->status, EnvelopeStatus::kDelivered);
+  EXPECT_EQ(q->state(c1)->status, EnvelopeStatus::kReady);
+  EXPECT_EQ(q->stats().delivered, 2u);
+  EXPECT_EQ(q->stats().depth, 2u);
+  EXPECT_EQ(lease_id(*q), a2);  // A's next message is free once a1 is delivered
+
+  q->close();  // the batch survives reopening, counters included
+  q = open();
+  EXPECT_EQ(q->state(b1)->status, EnvelopeStatus::kDelivered);
+  EXPECT_EQ(q->stats().delivered, 2u);
+  EXPECT_EQ(q->stats().depth, 2u);
+}
+
 TEST_F(QueueTest, ReadyHeadsGoOutOldestFirst) {
   auto q = open();
   std::vector<std::uint64_t> ids;
