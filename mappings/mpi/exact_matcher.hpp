@@ -1,0 +1,19 @@
+#pragma once
+// The deterministic rules of the first patient index:
+// - a shared link identifier (an identifier within its authority, a valid national ID): certain;
+// - otherwise the same demographic key (normalised name | birth date | sex), unless the candidate
+//   holds a different value under an authority the record also has (another MRN of the same
+//   hospital, another valid national ID: a different person with the same name and birthday):
+//   probable, for a person to confirm;
+// - otherwise no match.
+#include "mappings/mpi/matcher.hpp"
+
+namespace medgw::mpi {
+
+class ExactMatcher final : public Matcher {
+ public:
+  std::vector<MatchDecision> judge(const MatchRecord& record,
+                                   std::span<const Candidate> candidates) const override;
+};
+
+}  // namespace medgw::mpi

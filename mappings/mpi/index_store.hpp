@@ -1,0 +1,121 @@
+#pragma once
+// What the patient index needs from storage (DESIGN.md, "The master patient index"). The resolver
+// (resolver.hpp) decides; an IndexStore remembers. The CRM store implements it on its own
+// connection, inside the transaction of the change set being applied, so a link and the resources
+// it carries commit or roll back together. Everything a node keeps in memory about patients can be
+// rebuilt from an IndexStore ("Beyond one machine").
+//
+// Vocabulary:
+// - a source record is what one sender says about one patient, named by (sender, key identifier);
+// - a golden patient is the one person the archive shows; every source record has exactly one
+//   current link to a golden patient, with a grade and a reason. Links are never deleted: a
+//   replaced link is kept, marked undone, so every automatic decision can be reviewed and undone;
+// - a merged golden patient (ADT^A40) has no current links; its links moved to the survivor.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "gateway/core/expected.hpp"
+#include "mappings/model/resources.hpp"
+
+namespace medgw::mpi {
+
+using GoldenId = std::int64_t;
+using SourceRecordId = std::int64_t;
+using MergeId = std::int64_t;
+using ReviewTaskId = std::int64_t;
+
+// How a source record came to be linked to its golden patient.
+enum class LinkGrade {
+  kCertain,   // a shared identifier within its authority
+  kProbable,  // no shared identifier, same demographic key: a review task is open
+  kNew,       // nothing matched: a new golden patient
+  kManual,    // an operator's decision (unlink), never overridden automatically
+  kMerged,    // moved by a merge (ADT^A40/A34)
+};
+const char* to_string(LinkGrade grade);
+std::optional<LinkGrade> parse_link_grade(std::string_view text);
+
+// An identifier as the index compares it: within its authority (system).
+struct IdentifierKey {
+  std::string system;
+  std::string value;
+  bool operator==(const IdentifierKey&) const = default;
+};
+
+// A store failure, or a record the index can never accept (retryable = false).
+struct MpiError {
+  std::string message;  // never PHI: names the element, not its value
+  bool retryable = true;
+};
+
+template <class T>
+using MpiResult = Expected<T, MpiError>;
+using Done = std::monostate;
+
+struct SourceLink {
+  SourceRecordId source_record = 0;
+  GoldenId golden = 0;
+  LinkGrade grade = LinkGrade::kNew;
+};
+
+// What the resolver stores about a source record.
+struct SourceRecordData {
+  std::string sender;
+  IdentifierKey key;
+  const model::Patient* patient = nullptr;      // the record as sent (the latest version wins)
+  std::vector<IdentifierKey> link_identifiers;  // only those trusted for linking (identity.hpp)
+  std::string demographic_key;                  // empty when a part is missing
+  std::vector<std::string> flags;               // e.g. "national-id-invalid"; replaces older flags
+};
+
+// Kinds of review task the resolver opens.
+inline constexpr std::string_view kReviewIdentifierConflict = "identifier-conflict";
+inline constexpr std::string_view kReviewProbableMatch = "probable-match";
+inline constexpr std::string_view kReviewNationalIdInvalid = "national-id-invalid";
+
+struct ReviewTask {
+  std::string kind;
+  SourceRecordId source_record = 0;
+  GoldenId golden = 0;                  // the golden patient the record is linked to
+  std::vector<GoldenId> other_goldens;  // the other candidates
+  std::string reason;                   // never PHI
+};
+
+class IndexStore {
+ public:
+  virtual ~IndexStore() = default;
+
+  // The source record (sender, key) and its current link; nullopt when unknown.
+  virtual MpiResult<std::optional<SourceLink>> find_source_record(std::string_view sender,
+                                                                  const IdentifierKey& key) = 0;
+  // Golden patients currently linked to a source record holding `id` as a link identifier,
+  // distinct, in the order their links were made (oldest first).
+  virtual MpiResult<std::vector<GoldenId>> goldens_with_identifier(const IdentifierKey& id) = 0;
+  // Golden patients currently linked to a source record with this demographic key, oldest first.
+  virtual MpiResult<std::vector<GoldenId>> goldens_with_demographic_key(std::string_view key) = 0;
+  // Every link identifier of every source record currently linked to `golden`.
+  virtual MpiResult<std::vector<IdentifierKey>> identifiers_of_golden(GoldenId golden) = 0;
+
+  virtual MpiResult<GoldenId> create_golden() = 0;
+  // Inserts or updates the source record (sender, key): patient, link identifiers, key, flags.
+  virtual MpiResult<SourceRecordId> upsert_source_record(const SourceRecordData& record) = 0;
+  // Makes `golden` the current link of `record`; a previous current link is kept, marked undone.
+  virtual MpiResult<Done> link(SourceRecordId record, GoldenId golden, LinkGrade grade,
+                               std::string_view reason) = 0;
+  // Opens a review task; while one of the same kind is open for the same source record, returns
+  // that one instead, so a record re-sent daily does not open a task a day.
+  virtual MpiResult<ReviewTaskId> open_review_task(const ReviewTask& task) = 0;
+
+  // Moves every current link of `from` to `into` (grade kMerged), marks `from` merged into `into`
+  // and remembers each moved link so undo_merge can restore it exactly.
+  virtual MpiResult<MergeId> record_merge(GoldenId from, GoldenId into, std::string_view reason) = 0;
+  // Restores the links a merge moved and un-merges its golden patient. Refused (not retryable)
+  // when one of those links changed since (a later merge or unlink must be undone first).
+  virtual MpiResult<Done> undo_merge(MergeId merge) = 0;
+};
+
+}  // namespace medgw::mpi

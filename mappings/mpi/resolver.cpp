@@ -1,0 +1,139 @@
+#include "mappings/mpi/resolver.hpp"
+
+#include <algorithm>
+
+#include "mappings/mpi/exact_matcher.hpp"
+#include "mappings/mpi/identity.hpp"
+#include "mappings/mpi/normalise.hpp"
+
+namespace medgw::mpi {
+namespace {
+
+Candidate& candidate_for(std::vector<Candidate>& candidates, GoldenId golden) {
+  auto it = std::find_if(candidates.begin(), candidates.end(),
+                         [&](const Candidate& c) { return c.golden == golden; });
+  if (it != candidates.end()) return *it;
+  Candidate c;
+  c.golden = golden;
+  candidates.push_back(std::move(c));
+  return candidates.back();
+}
+
+// Blocking: every golden patient sharing a link identifier or the demographic key, in the order
+// found (identifiers first, each in the order the sender listed them).
+MpiResult<std::vector<Candidate>> gather_candidates(const MatchRecord& record, IndexStore& store) {
+  std::vector<Candidate> candidates;
+  for (const auto& id : record.link_identifiers) {
+    auto goldens = store.goldens_with_identifier(id);
+    if (!goldens) return unexpected(goldens.error());
+    for (GoldenId g : *goldens) candidate_for(candidates, g).shared_identifiers.push_back(id);
+  }
+  if (!record.demographic_key.empty()) {
+    auto goldens = store.goldens_with_demographic_key(record.demographic_key);
+    if (!goldens) return unexpected(goldens.error());
+    for (GoldenId g : *goldens) candidate_for(candidates, g).same_demographic_key = true;
+  }
+  for (auto& c : candidates) {
+    auto ids = store.identifiers_of_golden(c.golden);
+    if (!ids) return unexpected(ids.error());
+    c.identifiers = std::move(*ids);
+  }
+  return candidates;
+}
+
+std::vector<GoldenId> goldens_graded(const std::vector<Candidate>& candidates,
+                                     const std::vector<MatchDecision>& decisions, MatchGrade grade) {
+  std::vector<GoldenId> out;
+  for (std::size_t i = 0; i < candidates.size(); ++i) {
+    if (decisions[i].grade == grade) out.push_back(candidates[i].golden);
+  }
+  return out;
+}
+
+}  // namespace
+
+MpiResult<Resolution> resolve(const model::PatientRecord& record, IndexStore& store,
+                              std::chrono::year_month_day today, const Matcher& matcher) {
+  const auto key = source_key(record.patient.identifier);
+  if (!key) return unexpected(MpiError{"patient has no identifier", false});
+
+  ScreenedIdentifiers screened = screen_identifiers(record.patient, today);
+  MatchRecord match{&record.patient, std::move(screened.link), demographic_key(record.patient)};
+
+  auto existing = store.find_source_record(record.sender, *key);
+  if (!existing) return unexpected(existing.error());
+  auto candidates = gather_candidates(match, store);
+  if (!candidates) return unexpected(candidates.error());
+  const std::vector<MatchDecision> decisions = matcher.judge(match, *candidates);
+  const std::vector<GoldenId> certain = goldens_graded(*candidates, decisions, MatchGrade::kCertain);
+  const std::vector<GoldenId> probable = goldens_graded(*candidates, decisions, MatchGrade::kProbable);
+
+  SourceRecordData data{record.sender, *key, &record.patient, match.link_identifiers, match.demographic_key,
+                        screened.flags};
+  auto stored = store.upsert_source_record(data);
+  if (!stored) return unexpected(stored.error());
+
+  Resolution out;
+  out.source_record = *stored;
+  out.flags = screened.flags;
+  std::vector<ReviewTask> tasks;
+
+  if (*existing) {
+    // Known record: its link stands. New evidence pointing elsewhere goes to a person.
+    out.golden = (*existing)->golden;
+    out.grade = (*existing)->grade;
+    std::vector<GoldenId> others;
+    for (GoldenId g : certain) {
+      if (g != out.golden) others.push_back(g);
+    }
+    if (!others.empty()) {
+      tasks.push_back({std::string(kReviewIdentifierConflict), out.source_record, out.golden, others,
+                       "a known record now shares an identifier with another patient"});
+    }
+  } else {
+    std::string reason;
+    if (!certain.empty()) {
+      out.golden = certain.front();
+      out.grade = LinkGrade::kCertain;
+      reason = "shared identifier";
+      if (certain.size() > 1) {
+        tasks.push_back({std::string(kReviewIdentifierConflict), out.source_record, out.golden,
+                         {certain.begin() + 1, certain.end()}, "identifiers point to different patients"});
+      }
+    } else if (!probable.empty()) {
+      out.golden = probable.front();
+      out.grade = LinkGrade::kProbable;
+      reason = "same name, birth date and sex";
+      tasks.push_back({std::string(kReviewProbableMatch), out.source_record, out.golden,
+                       {probable.begin() + 1, probable.end()},
+                       "linked on name, birth date and sex without a shared identifier"});
+    } else {
+      auto golden = store.create_golden();
+      if (!golden) return unexpected(golden.error());
+      out.golden = *golden;
+      out.grade = LinkGrade::kNew;
+      reason = "no match";
+    }
+    auto linked = store.link(out.source_record, out.golden, out.grade, reason);
+    if (!linked) return unexpected(linked.error());
+  }
+
+  if (!screened.problem.empty()) {
+    tasks.push_back({std::string(kReviewNationalIdInvalid), out.source_record, out.golden, {},
+                     "national ID not used: " + screened.problem});
+  }
+  for (const auto& task : tasks) {
+    auto opened = store.open_review_task(task);
+    if (!opened) return unexpected(opened.error());
+    out.review_opened = true;
+  }
+  return out;
+}
+
+MpiResult<Resolution> resolve(const model::PatientRecord& record, IndexStore& store,
+                              std::chrono::year_month_day today) {
+  static const ExactMatcher exact;
+  return resolve(record, store, today, exact);
+}
+
+}  // namespace medgw::mpi
