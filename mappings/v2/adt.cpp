@@ -46,8 +46,13 @@ FamilyResult map_adt(MapContext& ctx, std::string_view event) {
 
   if (rule->encounter) {
     auto pv1 = ctx.msg().find("PV1");
-    if (!pv1) return unexpected(invalid("PV1: segment missing (required in ADT^" + std::string(event) + ")"));
-    ctx.out().encounters.push_back(map_encounter(ctx, *pv1, std::string(rule->status)));
+    // PV1 is required here, but the patient part still means what it says without it: map the
+    // patient, say that the visit is missing.
+    if (pv1) {
+      ctx.out().encounters.push_back(map_encounter(ctx, *pv1, std::string(rule->status)));
+    } else {
+      ctx.warn("PV1: segment missing (required in ADT^" + std::string(event) + "); no encounter");
+    }
   }
   return Done{};
 }

@@ -132,8 +132,15 @@ model::Quantity unit(const hl7v2::CWE& cwe) {
 }
 
 std::string person_display(const hl7v2::Repetition& xcn) {
-  const std::string family = xcn.component(2).subvalue(1);
-  const std::string given = xcn.component(3).value();
+  std::string family = xcn.component(2).subvalue(1);
+  std::string given = xcn.component(3).value();
+  if (family.empty() && given.empty() && xcn.component(1).subcomponent_count() > 1) {
+    // NDL (OBR-32..35): the person is a CNN in the first component, id & family & given.
+    const hl7v2::Component cnn = xcn.component(1);
+    family = cnn.subvalue(2);
+    given = cnn.subvalue(3);
+    if (family.empty() && given.empty()) return cnn.subvalue(1);
+  }
   if (family.empty() && given.empty()) return xcn.component(1).value();  // an id is all some send
   if (family.empty()) return given;
   if (given.empty()) return family;

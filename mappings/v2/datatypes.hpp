@@ -39,7 +39,7 @@ model::CodeableConcept codeable_concept(const hl7v2::CWE& cwe);
 // text (FHIR forbids a unit code without its system).
 model::Quantity unit(const hl7v2::CWE& cwe);
 
-// XCN as a display string ("family given", no space between CJK parts): medgw does not create
+// XCN (or NDL) as a display string ("given family", or family then given with no space for CJK): medgw does not create
 // Practitioner resources, so people other than the patient are named, not referenced.
 std::string person_display(const hl7v2::Repetition& xcn);
 

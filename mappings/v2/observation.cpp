@@ -97,17 +97,20 @@ model::ObservationReferenceRange reference_range(const std::string& text, const 
     return rr;
   }
   // low SEP high, where the low may itself be negative: the separator is a '-' or '~' after the
-  // first character.
+  // first character. "3.5--5.1" is read as 3.5 to 5.1 (a doubled separator) and "-2--1" as -2 to -1:
+  // of the readings, the first whose low is not above its high.
   for (std::size_t i = 1; i < s.size(); ++i) {
     if (s[i] != '-' && s[i] != '~') continue;
     auto low = hl7v2::parse_decimal(trim(s.substr(0, i)));
-    std::size_t j = i + 1;
-    if (j < s.size() && s[j] == s[i]) ++j;  // "3.5--5.1", "3.5~~5.1": a doubled separator
-    auto high = hl7v2::parse_decimal(trim(s.substr(j)));
-    if (low && high) {
-      rr.low = with_value(unit, low->text);
-      rr.high = with_value(unit, high->text);
-      break;
+    if (!low) continue;
+    for (std::size_t skip : {std::size_t{1}, std::size_t{2}}) {
+      if (skip == 2 && (i + 1 >= s.size() || s[i + 1] != s[i])) break;
+      auto high = hl7v2::parse_decimal(trim(s.substr(i + skip)));
+      if (high && low->value <= high->value) {
+        rr.low = with_value(unit, low->text);
+        rr.high = with_value(unit, high->text);
+        return rr;
+      }
     }
   }
   return rr;

@@ -216,7 +216,8 @@ bool is_service_section(std::string_view section) {
 }
 
 std::string coding_system_uri(std::string_view name) {
-  static constexpr std::array<Pair, 13> kMap{{{"LN", "http://loinc.org"},
+  static constexpr std::array<Pair, 14> kMap{{{"LN", "http://loinc.org"},
+                                              {"C4", "http://www.ama-assn.org/go/cpt"},
                                               {"LOINC", "http://loinc.org"},
                                               {"SCT", "http://snomed.info/sct"},
                                               {"SNM", "http://snomed.info/sct"},
