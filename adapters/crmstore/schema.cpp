@@ -1,0 +1,200 @@
+#include "adapters/crmstore/schema.hpp"
+
+#include <sqlite3.h>
+
+#include <array>
+#include <optional>
+#include <string>
+
+namespace medgw::crmstore::sqlite {
+namespace {
+
+// Migration 1: the first schema (issue 4).
+//
+// Patient index: golden_patients, source_records (what each sender says about a patient, with its
+// FHIR Patient JSON and flags), identifiers (every identifier of a record; trusted = usable for
+// linking), links (source record -> golden patient; replaced links are kept with `undone` set,
+// so exactly one current link per record), merges and merge_links (what each merge moved, for
+// undo), review_tasks.
+//
+// Clinical resources: one table per FHIR type, upserted by (sender, key) (change_set.hpp), each
+// row holding the resource as FHIR JSON plus the columns a CRM queries on. A row belongs to the
+// source record it came with; golden_id is that record's current golden patient, kept in step
+// whenever a link changes, so the trend index (golden_id, code, effective) stays one lookup.
+//
+// Delivery: outbox (events for the CRM, seq never reused: AUTOINCREMENT), applied_envelopes.
+constexpr const char* kMigration1 = R"SQL(
+CREATE TABLE golden_patients (
+  id INTEGER PRIMARY KEY,
+  created TEXT NOT NULL,
+  merged_into INTEGER REFERENCES golden_patients(id)
+);
+CREATE TABLE source_records (
+  id INTEGER PRIMARY KEY,
+  sender TEXT NOT NULL,
+  key_system TEXT NOT NULL,
+  key_value TEXT NOT NULL,
+  resource TEXT NOT NULL,
+  demographic_key TEXT NOT NULL,
+  flags TEXT NOT NULL,
+  revision INTEGER NOT NULL,
+  updated TEXT NOT NULL,
+  UNIQUE (sender, key_system, key_value)
+);
+CREATE INDEX source_records_demographic ON source_records(demographic_key) WHERE demographic_key <> '';
+CREATE TABLE identifiers (
+  id INTEGER PRIMARY KEY,
+  source_record_id INTEGER NOT NULL REFERENCES source_records(id),
+  system TEXT NOT NULL,
+  value TEXT NOT NULL,
+  trusted INTEGER NOT NULL
+);
+CREATE INDEX identifiers_value ON identifiers(value, system);
+CREATE INDEX identifiers_record ON identifiers(source_record_id);
+CREATE TABLE links (
+  id INTEGER PRIMARY KEY,
+  source_record_id INTEGER NOT NULL REFERENCES source_records(id),
+  golden_id INTEGER NOT NULL REFERENCES golden_patients(id),
+  grade TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  created TEXT NOT NULL,
+  undone TEXT
+);
+CREATE UNIQUE INDEX links_current ON links(source_record_id) WHERE undone IS NULL;
+CREATE INDEX links_golden ON links(golden_id) WHERE undone IS NULL;
+CREATE TABLE merges (
+  id INTEGER PRIMARY KEY,
+  from_golden INTEGER NOT NULL REFERENCES golden_patients(id),
+  into_golden INTEGER NOT NULL REFERENCES golden_patients(id),
+  reason TEXT NOT NULL,
+  created TEXT NOT NULL,
+  undone TEXT
+);
+CREATE TABLE merge_links (
+  merge_id INTEGER NOT NULL REFERENCES merges(id),
+  old_link_id INTEGER NOT NULL REFERENCES links(id),
+  new_link_id INTEGER NOT NULL REFERENCES links(id),
+  PRIMARY KEY (merge_id, old_link_id)
+);
+CREATE TABLE review_tasks (
+  id INTEGER PRIMARY KEY,
+  kind TEXT NOT NULL,
+  source_record_id INTEGER NOT NULL REFERENCES source_records(id),
+  golden_id INTEGER NOT NULL REFERENCES golden_patients(id),
+  other_goldens TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  status TEXT NOT NULL DEFAULT 'open',
+  created TEXT NOT NULL
+);
+CREATE INDEX review_tasks_open ON review_tasks(source_record_id, kind) WHERE status = 'open';
+
+CREATE TABLE encounters (
+  id INTEGER PRIMARY KEY, sender TEXT NOT NULL, key TEXT NOT NULL,
+  source_record_id INTEGER REFERENCES source_records(id), golden_id INTEGER REFERENCES golden_patients(id),
+  status TEXT NOT NULL, code_system TEXT NOT NULL, code TEXT NOT NULL, effective TEXT NOT NULL,
+  resource TEXT NOT NULL, envelope_id INTEGER NOT NULL, updated TEXT NOT NULL, UNIQUE (sender, key));
+CREATE TABLE orders (
+  id INTEGER PRIMARY KEY, sender TEXT NOT NULL, key TEXT NOT NULL,
+  source_record_id INTEGER REFERENCES source_records(id), golden_id INTEGER REFERENCES golden_patients(id),
+  status TEXT NOT NULL, code_system TEXT NOT NULL, code TEXT NOT NULL, effective TEXT NOT NULL,
+  resource TEXT NOT NULL, envelope_id INTEGER NOT NULL, updated TEXT NOT NULL, UNIQUE (sender, key));
+CREATE TABLE reports (
+  id INTEGER PRIMARY KEY, sender TEXT NOT NULL, key TEXT NOT NULL,
+  source_record_id INTEGER REFERENCES source_records(id), golden_id INTEGER REFERENCES golden_patients(id),
+  status TEXT NOT NULL, code_system TEXT NOT NULL, code TEXT NOT NULL, effective TEXT NOT NULL,
+  resource TEXT NOT NULL, envelope_id INTEGER NOT NULL, updated TEXT NOT NULL, UNIQUE (sender, key));
+CREATE TABLE observations (
+  id INTEGER PRIMARY KEY, sender TEXT NOT NULL, key TEXT NOT NULL,
+  source_record_id INTEGER REFERENCES source_records(id), golden_id INTEGER REFERENCES golden_patients(id),
+  status TEXT NOT NULL, code_system TEXT NOT NULL, code TEXT NOT NULL, effective TEXT NOT NULL,
+  value_num REAL, value_unit TEXT NOT NULL DEFAULT '', abnormal INTEGER NOT NULL DEFAULT 0,
+  resource TEXT NOT NULL, envelope_id INTEGER NOT NULL, updated TEXT NOT NULL, UNIQUE (sender, key));
+CREATE TABLE observation_history (
+  id INTEGER PRIMARY KEY,
+  observation_id INTEGER NOT NULL REFERENCES observations(id),
+  status TEXT NOT NULL, value_num REAL, value_unit TEXT NOT NULL,
+  resource TEXT NOT NULL, envelope_id INTEGER NOT NULL, replaced TEXT NOT NULL);
+CREATE INDEX observation_history_observation ON observation_history(observation_id);
+CREATE TABLE documents (
+  id INTEGER PRIMARY KEY, sender TEXT NOT NULL, key TEXT NOT NULL,
+  source_record_id INTEGER REFERENCES source_records(id), golden_id INTEGER REFERENCES golden_patients(id),
+  status TEXT NOT NULL, code_system TEXT NOT NULL, code TEXT NOT NULL, effective TEXT NOT NULL,
+  resource TEXT NOT NULL, envelope_id INTEGER NOT NULL, updated TEXT NOT NULL, UNIQUE (sender, key));
+CREATE TABLE imaging_studies (
+  id INTEGER PRIMARY KEY, sender TEXT NOT NULL, key TEXT NOT NULL,
+  source_record_id INTEGER REFERENCES source_records(id), golden_id INTEGER REFERENCES golden_patients(id),
+  status TEXT NOT NULL, code_system TEXT NOT NULL, code TEXT NOT NULL, effective TEXT NOT NULL,
+  resource TEXT NOT NULL, envelope_id INTEGER NOT NULL, updated TEXT NOT NULL, UNIQUE (sender, key));
+CREATE INDEX encounters_record ON encounters(source_record_id);
+CREATE INDEX orders_record ON orders(source_record_id);
+CREATE INDEX reports_record ON reports(source_record_id);
+CREATE INDEX observations_record ON observations(source_record_id);
+CREATE INDEX documents_record ON documents(source_record_id);
+CREATE INDEX imaging_studies_record ON imaging_studies(source_record_id);
+CREATE INDEX encounters_golden ON encounters(golden_id, effective);
+CREATE INDEX orders_golden ON orders(golden_id, effective);
+CREATE INDEX reports_golden ON reports(golden_id, effective);
+CREATE INDEX observations_trend ON observations(golden_id, code, effective);
+CREATE INDEX documents_golden ON documents(golden_id, effective);
+CREATE INDEX imaging_studies_golden ON imaging_studies(golden_id, effective);
+
+CREATE TABLE outbox (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind TEXT NOT NULL,
+  golden_id INTEGER NOT NULL,
+  resource_type TEXT NOT NULL,
+  resource_id INTEGER NOT NULL,
+  envelope_id INTEGER NOT NULL,
+  created TEXT NOT NULL
+);
+CREATE TABLE applied_envelopes (
+  envelope_id INTEGER PRIMARY KEY,
+  applied TEXT NOT NULL
+);
+)SQL";
+
+constexpr std::array<const char*, 1> kMigrations{kMigration1};
+
+}  // namespace
+
+int latest_schema_version() { return static_cast<int>(kMigrations.size()); }
+
+DbResult<int> migrate(Db& db) {
+  if (auto r = db.exec("BEGIN IMMEDIATE", "migrate: begin"); !r) return unexpected(r.error());
+  auto fail = [&](DbError e) -> DbResult<int> {
+    (void)db.exec("ROLLBACK", "migrate: rollback");
+    return unexpected(std::move(e));
+  };
+  if (auto r = db.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)", "migrate: version table");
+      !r) {
+    return fail(r.error());
+  }
+  std::optional<std::int64_t> stored;
+  {
+    auto q = db.query("SELECT version FROM schema_version", "migrate: read version");
+    if (!q) return fail(q.error());
+    auto current = q->single_int64();
+    if (!current) return fail(current.error());
+    stored = *current;
+  }
+  const int version = static_cast<int>(stored.value_or(0));
+  const bool fresh = !stored.has_value();
+  if (version > latest_schema_version()) {
+    return fail(DbError{0,
+                        "database schema version " + std::to_string(version) +
+                            " is newer than this medgw supports (" + std::to_string(latest_schema_version()) +
+                            "): upgrade medgw",
+                        false});
+  }
+  for (int v = version; v < latest_schema_version(); ++v) {
+    if (auto r = db.exec(kMigrations[static_cast<std::size_t>(v)], "migrate: apply"); !r) return fail(r.error());
+  }
+  auto set = db.query(fresh ? "INSERT INTO schema_version (version) VALUES (?1)" : "UPDATE schema_version SET version = ?1",
+                      "migrate: write version");
+  if (!set) return fail(set.error());
+  if (auto r = set->bind(1, latest_schema_version()).run(); !r) return fail(r.error());
+  if (auto r = db.exec("COMMIT", "migrate: commit"); !r) return fail(r.error());
+  return latest_schema_version();
+}
+
+}  // namespace medgw::crmstore::sqlite

@@ -1,0 +1,283 @@
+#include "adapters/crmstore/sqlite_crm_store.hpp"
+
+#include <filesystem>
+
+#include "adapters/crmstore/change_set_writer.hpp"
+#include "adapters/crmstore/golden_patient.hpp"
+#include "adapters/crmstore/schema.hpp"
+#include "adapters/crmstore/sqlite_index_store.hpp"
+#include "adapters/crmstore/timestamp.hpp"
+#include "mappings/model/fhir_json.hpp"
+#include "mappings/mpi/merge.hpp"
+
+namespace medgw::crmstore {
+
+using sqlite::DbError;
+using sqlite::Ok;
+
+namespace {
+
+StoreError to_store_error(const DbError& e) { return StoreError{e.message, e.retryable}; }
+StoreError to_store_error(const mpi::MpiError& e) { return StoreError{e.message, e.retryable}; }
+
+// Tables of clinical rows, in the order the archive lists them.
+constexpr const char* kArchiveSql[] = {
+    "SELECT resource FROM encounters WHERE golden_id = ?1 AND resource <> '' ORDER BY effective, id",
+    "SELECT resource FROM orders WHERE golden_id = ?1 AND resource <> '' ORDER BY effective, id",
+    "SELECT resource FROM imaging_studies WHERE golden_id = ?1 AND resource <> '' ORDER BY effective, id",
+    "SELECT resource FROM reports WHERE golden_id = ?1 AND resource <> '' ORDER BY effective, id",
+    "SELECT resource FROM observations WHERE golden_id = ?1 AND resource <> '' ORDER BY effective, id",
+    "SELECT resource FROM documents WHERE golden_id = ?1 AND resource <> '' ORDER BY effective, id",
+};
+
+}  // namespace
+
+Expected<std::unique_ptr<SqliteCrmStore>, std::string> SqliteCrmStore::open(const std::string& path) {
+  const std::filesystem::path p(path);
+  if (p.has_parent_path()) {
+    std::error_code ec;
+    std::filesystem::create_directories(p.parent_path(), ec);
+    if (ec) return unexpected("crm store: cannot create the directory of " + path + ": " + ec.message());
+  }
+  auto db = sqlite::Db::open(path);
+  if (!db) return unexpected("crm store " + path + ": " + db.error().message);
+  // WAL: readers (the CRM, the archive API) never block the writer. synchronous=FULL: a commit is
+  // on disk when it returns, so an ack after apply() cannot be lost. busy_timeout: another process
+  // holding the write lock (a CLI) makes us wait, not fail, up to 5 s; then the batch is retried.
+  for (const char* pragma : {"PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL", "PRAGMA foreign_keys = ON",
+                             "PRAGMA busy_timeout = 5000"}) {
+    if (auto r = (*db)->exec(pragma, "configure"); !r) return unexpected("crm store " + path + ": " + r.error().message);
+  }
+  if (auto v = sqlite::migrate(**db); !v) return unexpected("crm store " + path + ": " + v.error().message);
+  return std::unique_ptr<SqliteCrmStore>(new SqliteCrmStore(std::move(*db)));
+}
+
+Expected<CrmStorePtr, std::string> open_sqlite_crm_store(const std::string& path) {
+  auto store = SqliteCrmStore::open(path);
+  if (!store) return unexpected(store.error());
+  return CrmStorePtr(std::move(*store));
+}
+
+std::chrono::year_month_day SqliteCrmStore::today() const {
+  if (today_) return today_();
+  return std::chrono::year_month_day{std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now())};
+}
+
+Expected<Ok, StoreError> SqliteCrmStore::begin() {
+  // IMMEDIATE takes the write lock now, so a busy database fails here, before any work.
+  if (auto r = db_->exec("BEGIN IMMEDIATE", "begin transaction"); !r) return unexpected(to_store_error(r.error()));
+  return Ok{};
+}
+
+Expected<Ok, StoreError> SqliteCrmStore::commit() {
+  if (auto r = db_->exec("COMMIT", "commit"); !r) {
+    rollback();
+    return unexpected(to_store_error(r.error()));
+  }
+  return Ok{};
+}
+
+void SqliteCrmStore::rollback() { (void)db_->exec("ROLLBACK", "rollback"); }
+
+Expected<std::vector<ApplyResult>, StoreError> SqliteCrmStore::apply(std::span<const ChangeItem> batch) {
+  std::lock_guard lock(mu_);
+  if (auto r = begin(); !r) return unexpected(r.error());
+  const auto day = today();
+  std::vector<ApplyResult> results;
+  results.reserve(batch.size());
+  auto abort = [&](StoreError e) -> Expected<std::vector<ApplyResult>, StoreError> {
+    rollback();
+    return unexpected(std::move(e));
+  };
+  for (const ChangeItem& item : batch) {
+    if (auto r = db_->exec("SAVEPOINT item", "begin item"); !r) return abort(to_store_error(r.error()));
+    auto refuse = [&](std::string reason) -> Expected<Ok, StoreError> {
+      if (auto r = db_->exec("ROLLBACK TO item", "roll back item"); !r) return unexpected(to_store_error(r.error()));
+      if (auto r = db_->exec("RELEASE item", "release item"); !r) return unexpected(to_store_error(r.error()));
+      results.push_back({ApplyStatus::kRefused, std::move(reason)});
+      return Ok{};
+    };
+    // Envelope id 0 is "no envelope" (a tool applying by hand): never deduplicated.
+    if (item.envelope_id != 0) {
+      auto q = db_->query("SELECT 1 FROM applied_envelopes WHERE envelope_id = ?1", "check envelope");
+      if (!q) return abort(to_store_error(q.error()));
+      auto seen = q->bind(1, static_cast<std::int64_t>(item.envelope_id)).single_int64();
+      if (!seen) return abort(to_store_error(seen.error()));
+      if (*seen) {
+        if (auto r = db_->exec("RELEASE item", "release item"); !r) return abort(to_store_error(r.error()));
+        results.push_back({ApplyStatus::kAlreadyApplied, {}});
+        continue;
+      }
+    }
+    if (item.changes == nullptr) {
+      if (auto r = refuse("no change set"); !r) return abort(r.error());
+      continue;
+    }
+    auto written = sqlite::write_change_set(*db_, *item.changes, item.envelope_id, day);
+    if (!written) {
+      if (written.error().retryable) return abort(to_store_error(written.error()));
+      if (auto r = refuse(written.error().message); !r) return abort(r.error());
+      continue;
+    }
+    if (written->refused) {
+      if (auto r = refuse(written->reason); !r) return abort(r.error());
+      continue;
+    }
+    if (item.envelope_id != 0) {
+      auto q = db_->query("INSERT INTO applied_envelopes (envelope_id, applied) VALUES (?1, ?2)", "record envelope");
+      if (!q) return abort(to_store_error(q.error()));
+      if (auto r = q->bind(1, static_cast<std::int64_t>(item.envelope_id)).bind(2, utc_timestamp()).run(); !r) {
+        return abort(to_store_error(r.error()));
+      }
+    }
+    if (auto r = db_->exec("RELEASE item", "release item"); !r) return abort(to_store_error(r.error()));
+    results.push_back({ApplyStatus::kApplied, {}});
+  }
+  if (auto r = commit(); !r) return unexpected(r.error());
+  return results;
+}
+
+Expected<std::optional<std::string>, StoreError> SqliteCrmStore::archive_bundle(std::string_view system,
+                                                                                std::string_view value) {
+  std::lock_guard lock(mu_);
+  // A read transaction: one consistent snapshot of the patient and their resources.
+  if (auto r = db_->exec("BEGIN", "begin read"); !r) return unexpected(to_store_error(r.error()));
+  auto result = [&]() -> Expected<std::optional<std::string>, StoreError> {
+    std::int64_t golden = 0;
+    {
+      auto q = db_->query(
+          "SELECT l.golden_id FROM identifiers i "
+          "JOIN links l ON l.source_record_id = i.source_record_id AND l.undone IS NULL "
+          "WHERE i.value = ?2 AND (?1 = '' OR i.system = ?1) ORDER BY l.id LIMIT 1",
+          "find patient");
+      if (!q) return unexpected(to_store_error(q.error()));
+      auto got = q->bind(1, system).bind(2, value).single_int64();
+      if (!got) return unexpected(to_store_error(got.error()));
+      if (!*got) return std::optional<std::string>();
+      golden = **got;
+    }
+    std::vector<std::string> records;
+    {
+      auto q = db_->query(
+          "SELECT sr.resource FROM links l JOIN source_records sr ON sr.id = l.source_record_id "
+          "WHERE l.golden_id = ?1 AND l.undone IS NULL ORDER BY sr.revision",
+          "read source records");
+      if (!q) return unexpected(to_store_error(q.error()));
+      q->bind(1, golden);
+      for (;;) {
+        auto row = q->step();
+        if (!row) return unexpected(to_store_error(row.error()));
+        if (!*row) break;
+        records.push_back(q->text(0));
+      }
+    }
+    std::vector<std::string> resources{compose_golden_patient(golden, records)};
+    for (const char* sql : kArchiveSql) {
+      auto q = db_->query(sql, "read archive");
+      if (!q) return unexpected(to_store_error(q.error()));
+      q->bind(1, golden);
+      for (;;) {
+        auto row = q->step();
+        if (!row) return unexpected(to_store_error(row.error()));
+        if (!*row) break;
+        resources.push_back(q->text(0));
+      }
+    }
+    return std::optional<std::string>(model::bundle_json("collection", resources));
+  }();
+  rollback();
+  return result;
+}
+
+Expected<Ok, StoreError> SqliteCrmStore::undo_merge(std::int64_t merge_id) {
+  std::lock_guard lock(mu_);
+  if (auto r = begin(); !r) return unexpected(r.error());
+  std::int64_t from = 0, into = 0;
+  {
+    auto q = db_->query("SELECT from_golden, into_golden FROM merges WHERE id = ?1", "undo merge");
+    if (!q) {
+      rollback();
+      return unexpected(to_store_error(q.error()));
+    }
+    q->bind(1, merge_id);
+    auto row = q->step();
+    if (!row) {
+      rollback();
+      return unexpected(to_store_error(row.error()));
+    }
+    if (*row) {
+      from = q->int64(0);
+      into = q->int64(1);
+    }
+  }
+  sqlite::SqliteIndexStore index(*db_);
+  if (auto r = mpi::undo_merge(index, merge_id); !r) {
+    rollback();
+    return unexpected(to_store_error(r.error()));
+  }
+  auto q = db_->query(
+      "INSERT INTO outbox (kind, golden_id, resource_type, resource_id, envelope_id, created) "
+      "VALUES ('merge-undone', ?1, 'Patient', ?2, 0, ?3)",
+      "write outbox event");
+  if (!q) {
+    rollback();
+    return unexpected(to_store_error(q.error()));
+  }
+  if (auto r = q->bind(1, into).bind(2, from).bind(3, utc_timestamp()).run(); !r) {
+    rollback();
+    return unexpected(to_store_error(r.error()));
+  }
+  return commit();
+}
+
+Expected<std::int64_t, StoreError> SqliteCrmStore::unlink(std::int64_t source_record_id) {
+  std::lock_guard lock(mu_);
+  if (auto r = begin(); !r) return unexpected(r.error());
+  sqlite::SqliteIndexStore index(*db_);
+  auto golden = mpi::unlink(index, source_record_id, "operator unlink");
+  if (!golden) {
+    rollback();
+    return unexpected(to_store_error(golden.error()));
+  }
+  if (auto r = commit(); !r) return unexpected(r.error());
+  return *golden;
+}
+
+Expected<std::vector<ReviewTaskRow>, StoreError> SqliteCrmStore::list_review_tasks(bool open_only) {
+  std::lock_guard lock(mu_);
+  auto q = db_->query(
+      "SELECT id, kind, source_record_id, golden_id, other_goldens, reason, status, created FROM review_tasks "
+      "WHERE ?1 = 0 OR status = 'open' ORDER BY id",
+      "list review tasks");
+  if (!q) return unexpected(to_store_error(q.error()));
+  q->bind(1, open_only ? 1 : 0);
+  std::vector<ReviewTaskRow> out;
+  for (;;) {
+    auto row = q->step();
+    if (!row) return unexpected(to_store_error(row.error()));
+    if (!*row) break;
+    out.push_back({q->int64(0), q->text(1), q->int64(2), q->int64(3), q->text(4), q->text(5), q->text(6), q->text(7)});
+  }
+  return out;
+}
+
+Expected<std::vector<OutboxEvent>, StoreError> SqliteCrmStore::outbox_after(std::int64_t seq, std::size_t limit) {
+  std::lock_guard lock(mu_);
+  auto q = db_->query(
+      "SELECT seq, kind, golden_id, resource_type, resource_id, envelope_id, created FROM outbox "
+      "WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+      "read outbox");
+  if (!q) return unexpected(to_store_error(q.error()));
+  q->bind(1, seq).bind(2, static_cast<std::int64_t>(limit));
+  std::vector<OutboxEvent> out;
+  for (;;) {
+    auto row = q->step();
+    if (!row) return unexpected(to_store_error(row.error()));
+    if (!*row) break;
+    out.push_back({q->int64(0), q->text(1), q->int64(2), q->text(3), q->int64(4),
+                   static_cast<std::uint64_t>(q->int64(5)), q->text(6)});
+  }
+  return out;
+}
+
+}  // namespace medgw::crmstore

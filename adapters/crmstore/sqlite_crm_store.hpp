@@ -1,0 +1,81 @@
+#pragma once
+// The embedded CRM store: one SQLite file (DESIGN.md, "The path of one message", step 4).
+//
+// Durability: WAL with synchronous=FULL, so a committed batch survives power loss and the queue
+// may ack its envelopes right after apply() returns; one batch = one transaction = one fsync.
+// Idempotency: applied_envelopes records every applied envelope id in the same transaction as its
+// changes; a redelivered envelope answers kAlreadyApplied and changes nothing.
+// Isolation of bad input: each item runs in its own SAVEPOINT; a refused item rolls back only
+// itself. A busy or failing disk rolls back the whole batch and is reported retryable.
+//
+// Besides the CrmStore interface, the operator CLI gets: undo_merge, unlink, review tasks and the
+// outbox (events for the CRM after a sequence number). One connection, guarded by a mutex: calls
+// may come from any thread, one at a time.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "adapters/crmstore/crm_store.hpp"
+#include "adapters/crmstore/sqlite_db.hpp"
+
+namespace medgw::crmstore {
+
+struct ReviewTaskRow {
+  std::int64_t id = 0;
+  std::string kind;  // mpi::kReview*
+  std::int64_t source_record = 0;
+  std::int64_t golden = 0;
+  std::string other_goldens;  // JSON array of golden ids
+  std::string reason;
+  std::string status;  // open | closed
+  std::string created;
+};
+
+// kind: new-report | report-updated | abnormal-result | patients-merged | merge-undone.
+struct OutboxEvent {
+  std::int64_t seq = 0;  // strictly increasing, never reused
+  std::string kind;
+  std::int64_t golden = 0;
+  std::string resource_type;  // DiagnosticReport, Observation, Patient (the merged golden id)
+  std::int64_t resource_id = 0;
+  std::uint64_t envelope_id = 0;
+  std::string created;
+};
+
+class SqliteCrmStore final : public CrmStore {
+ public:
+  // Creates the file and its parent directories, sets the pragmas and migrates the schema.
+  static Expected<std::unique_ptr<SqliteCrmStore>, std::string> open(const std::string& path);
+
+  Expected<std::vector<ApplyResult>, StoreError> apply(std::span<const ChangeItem> batch) override;
+  Expected<std::optional<std::string>, StoreError> archive_bundle(std::string_view system,
+                                                                   std::string_view value) override;
+
+  // Restores the links a merge moved (mpi::undo_merge); refused when they changed since.
+  Expected<sqlite::Ok, StoreError> undo_merge(std::int64_t merge_id);
+  // Moves a source record to a new golden patient of its own; returns its id.
+  Expected<std::int64_t, StoreError> unlink(std::int64_t source_record_id);
+  Expected<std::vector<ReviewTaskRow>, StoreError> list_review_tasks(bool open_only = true);
+  Expected<std::vector<OutboxEvent>, StoreError> outbox_after(std::int64_t seq, std::size_t limit = 1000);
+
+  // The date national IDs are checked against; the system clock's UTC date unless set (tests).
+  void set_today(std::function<std::chrono::year_month_day()> today) { today_ = std::move(today); }
+
+ private:
+  explicit SqliteCrmStore(sqlite::DbPtr db) : db_(std::move(db)) {}
+  std::chrono::year_month_day today() const;
+  Expected<sqlite::Ok, StoreError> begin();
+  Expected<sqlite::Ok, StoreError> commit();
+  void rollback();
+
+  std::mutex mu_;
+  sqlite::DbPtr db_;
+  std::function<std::chrono::year_month_day()> today_;
+};
+
+Expected<CrmStorePtr, std::string> open_sqlite_crm_store(const std::string& path);
+
+}  // namespace medgw::crmstore
