@@ -74,7 +74,7 @@ DbResult<std::vector<mpi::GoldenId>> SqliteIndexStore::goldens(std::string_view 
   auto q = db_.query(sql, what);
   if (!q) return unexpected(q.error());
   q->bind(1, a);
-  if (!b.empty() || sql.find("?2") != std::string_view::npos) q->bind(2, b);
+  if (sql.find("?2") != std::string_view::npos) q->bind(2, b);  // one query takes a second parameter
   std::vector<mpi::GoldenId> out;
   for (;;) {
     auto row = q->step();
