@@ -6,7 +6,7 @@ PRESET_FUZZ := fuzz
 FUZZ_SECONDS ?= 30
 CONFIG ?= deploy/medgw.yaml
 
-.PHONY: deps node-deps build release run test fuzz fuzz-build bench-parse bench-mllp clean format
+.PHONY: deps node-deps build release run test fuzz fuzz-build bench-parse bench-mllp bench-e2e clean format
 
 deps:
 	./deploy/install-deps.sh
@@ -48,6 +48,9 @@ bench-parse: release
 # MLLP throughput and ACK latency, medgw (durable) beside @medplum/hl7 and simple-hl7 (see README).
 bench-mllp: release node-deps
 	./tests/bench/mllp_bench.sh --medgw build/release/gateway/medgw
+
+bench-e2e: release
+	./tests/bench/e2e_bench.sh --medgw build/release/gateway/medgw
 
 format:
 	find gateway mappings tests -name '*.cpp' -o -name '*.hpp' | xargs clang-format -i

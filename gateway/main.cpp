@@ -14,6 +14,8 @@ int main(int argc, char** argv) {
   medgw::cli::add_serve_command(app, exit_code);
   medgw::cli::add_messages_command(app, exit_code);
   medgw::cli::add_load_command(app, exit_code);
+  medgw::cli::add_archive_command(app, exit_code);
+  medgw::cli::add_map_command(app, exit_code);
   CLI11_PARSE(app, argc, argv);
   return exit_code;
 }

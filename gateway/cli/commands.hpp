@@ -14,5 +14,7 @@ void add_send_command(CLI::App& app, int& exit_code);
 void add_serve_command(CLI::App& app, int& exit_code);
 void add_messages_command(CLI::App& app, int& exit_code);
 void add_load_command(CLI::App& app, int& exit_code);
+void add_archive_command(CLI::App& app, int& exit_code);
+void add_map_command(CLI::App& app, int& exit_code);
 
 }  // namespace medgw::cli

@@ -6,7 +6,11 @@
 //   RESULT name=<label> connections=C messages=N seconds=T msgs_per_s=X p50_ms=Y p99_ms=Z errors=E
 // Latency is per message, from the write of its frame to the receipt of its whole ACK frame.
 // With --seconds, messages sent during --warmup are not counted; every message sent before the
-// deadline is still awaited and counted. Exit status 1 when any message failed (or none was
+// deadline is still awaited and counted.
+// Placeholders in the message vary it per message, so a pipeline sees many patients and reports:
+// "{ID}" becomes the message's 20-character MSH-10 (a report number, say), "{PATIENT}" an
+// 8-character patient number, one of --patients (messages of one patient keep their order in the
+// gateway, so a load on one patient measures one ordering key). Exit status 1 when any message failed (or none was
 // acknowledged), 2 on bad arguments or an unreadable message file.
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -65,7 +69,13 @@ struct LoadArgs {
   std::string message_file;
   std::string label = "load";
   int timeout_ms = 10'000;
+  std::uint64_t patients = 1000;
 };
+
+constexpr std::string_view kIdPlaceholder = "{ID}";
+constexpr std::string_view kPatientPlaceholder = "{PATIENT}";
+constexpr int kIdWidth = 20;
+constexpr int kPatientWidth = 8;
 
 // The frame of one message with MSH-10 cut out: VT + head + <control id> + tail + FS CR.
 struct Template {
@@ -170,7 +180,24 @@ class Connection {
     frame_.append(14, '0');
     put_base36(frame_.data() + run.tmpl.head.size() + 6, 4, static_cast<std::uint64_t>(index));
     id_at_ = run.tmpl.head.size();
-    frame_ += run.tmpl.tail;
+    // The tail with its placeholders widened to fixed-width slots, filled per message.
+    std::string_view tail = run.tmpl.tail;
+    for (;;) {
+      const std::size_t id = tail.find(kIdPlaceholder), patient = tail.find(kPatientPlaceholder);
+      const std::size_t next = std::min(id, patient);
+      if (next == std::string_view::npos) break;
+      frame_.append(tail.substr(0, next));
+      if (next == id) {
+        id_slots_.push_back(frame_.size());
+        frame_.append(kIdWidth, '0');
+        tail.remove_prefix(next + kIdPlaceholder.size());
+      } else {
+        patient_slots_.push_back(frame_.size());
+        frame_.append(kPatientWidth, '0');
+        tail.remove_prefix(next + kPatientPlaceholder.size());
+      }
+    }
+    frame_ += tail;
     buffer_.resize(16 * 1024);
   }
 
@@ -194,7 +221,15 @@ class Connection {
       } else if (Clock::now() >= run_.deadline) {
         break;
       }
-      put_base36(frame_.data() + id_at_ + 10, 10, seq++);
+      put_base36(frame_.data() + id_at_ + 10, 10, seq);
+      for (auto at : id_slots_) std::copy_n(frame_.data() + id_at_, kIdWidth, frame_.data() + at);
+      if (!patient_slots_.empty()) {
+        // Spread over the pool: connection-major, so concurrent connections rarely share one.
+        const std::uint64_t patient = (seq * static_cast<std::uint64_t>(run_.args.connections) +
+                                       static_cast<std::uint64_t>(index_)) % run_.args.patients;
+        for (auto at : patient_slots_) put_base36(frame_.data() + at, kPatientWidth, patient);
+      }
+      ++seq;
       const std::string_view control_id(frame_.data() + id_at_, 20);
       const Clock::time_point sent = Clock::now();
       sent_at_ = sent;
@@ -264,6 +299,7 @@ class Connection {
   tcp::socket socket_;
   mllp::FrameDecoder decoder_;
   std::string frame_;
+  std::vector<std::size_t> id_slots_, patient_slots_;  // offsets of {ID} and {PATIENT} in frame_
   std::size_t id_at_ = 0;
   std::vector<char> buffer_;
   Clock::time_point sent_at_;
@@ -386,6 +422,9 @@ void add_load_command(CLI::App& app, int& exit_code) {
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--message", args->message_file, "The message to send (its first one; MSH-10 is replaced)")
       ->check(CLI::ExistingFile);
+  cmd->add_option("--patients", args->patients, "How many patient numbers {PATIENT} cycles through")
+      ->check(CLI::Range(1, 1'000'000'000))
+      ->capture_default_str();
   cmd->add_option("--label", args->label, "The name printed in the RESULT line")->capture_default_str();
   cmd->add_option("--timeout-ms", args->timeout_ms, "An acknowledgement later than this is an error")
       ->check(CLI::Range(1, 3'600'000))

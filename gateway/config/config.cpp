@@ -112,7 +112,19 @@ mllp::ListenerConfig read_listener(const YAML::Node& n, const std::string& where
 GatewayConfig read(const YAML::Node& root) {
   GatewayConfig g;
   if (!root || root.IsNull()) fail("config", "empty");
-  check_keys(root, "", {"log", "queue", "listeners", "io_threads", "stats_interval_s"});
+  check_keys(root, "", {"log", "queue", "listeners", "io_threads", "stats_interval_s", "site", "crm_store", "pipeline"});
+  g.site = existing_file(root, "", "site", false);
+  if (YAML::Node c = root["crm_store"]) {
+    check_keys(c, "crm_store", {"path"});
+    g.crm_store.path = get<std::string>(c, "crm_store", "path", g.crm_store.path);
+    if (g.crm_store.path.empty()) fail("crm_store.path", "required");
+  }
+  if (YAML::Node p = root["pipeline"]) {
+    check_keys(p, "pipeline", {"enabled", "workers", "batch_max"});
+    g.pipeline.enabled = get<bool>(p, "pipeline", "enabled", g.pipeline.enabled);
+    g.pipeline.workers = static_cast<unsigned>(get_count(p, "pipeline", "workers", g.pipeline.workers, 1, 64));
+    g.pipeline.batch_max = get_count(p, "pipeline", "batch_max", g.pipeline.batch_max, 1, 10'000);
+  }
   g.io_threads = static_cast<unsigned>(get_count(root, "", "io_threads", g.io_threads, 1, 64));
   g.stats_interval = std::chrono::seconds(get_count(root, "", "stats_interval_s", g.stats_interval.count(), 1, 86'400));
   if (YAML::Node l = root["log"]) {

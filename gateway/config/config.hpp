@@ -26,12 +26,26 @@ struct QueueConfig {
   bool park_blocks_key = true;                      // park_policy: block_key | skip
 };
 
+// The CRM store the pipeline delivers to (SQLite, the embedded default).
+struct CrmStoreConfig {
+  std::string path = "./var/crm.sqlite";
+};
+
+struct PipelineConfig {
+  bool enabled = true;        // false: ingest only (the queue fills; nothing is delivered)
+  unsigned workers = 2;       // mapping threads
+  std::size_t batch_max = 256;  // change sets per CRM transaction
+};
+
 struct GatewayConfig {
   std::string log_level = "info";
   std::chrono::seconds stats_interval{60};
   unsigned io_threads = 1;
   QueueConfig queue;
   std::vector<mllp::ListenerConfig> listeners;
+  std::string site;  // the site profile (mappings/sites); empty: the v2-to-FHIR IG's defaults
+  CrmStoreConfig crm_store;
+  PipelineConfig pipeline;
 };
 
 // Reads and validates a config file. Relative paths in it are taken relative to the working

@@ -7,12 +7,15 @@
 #include <csignal>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <thread>
 #include <vector>
 
 #include "adapters/mllp/listener.hpp"
 #include "gateway/core/backpressure.hpp"
 #include "gateway/core/log.hpp"
+#include "gateway/pipeline/pipeline.hpp"
+#include "gateway/runtime/open_delivery.hpp"
 #include "gateway/runtime/open_queue.hpp"
 
 namespace medgw::runtime {
@@ -47,6 +50,15 @@ void log_stats(const Queue& queue, const std::vector<std::unique_ptr<mllp::MllpL
   }
 }
 
+void log_pipeline(const pipeline::PipelineCounters& c) {
+  log::info("pipeline.stats", {{"leased", c.leased.load()},
+                               {"applied", c.applied.load()},
+                               {"already_applied", c.already_applied.load()},
+                               {"parked", c.parked.load()},
+                               {"retried", c.retried.load()},
+                               {"batches", c.batches.load()}});
+}
+
 }  // namespace
 
 int run_gateway(const config::GatewayConfig& cfg) {
@@ -60,6 +72,29 @@ int run_gateway(const config::GatewayConfig& cfg) {
     return 1;
   }
   Queue& q = **queue;
+
+  // The delivery side: site profile, CRM store, pipeline workers. Opened before the listeners so
+  // a bad site file or an unwritable store stops the start-up before any sender is acked.
+  std::optional<Delivery> delivery;
+  if (cfg.pipeline.enabled) {
+    auto d = open_delivery(cfg);
+    if (!d) {
+      std::cerr << "medgw serve: " << d.error() << "\n";
+      close_queue(q);
+      return 1;
+    }
+    delivery.emplace(std::move(*d));
+  } else {
+    log::warn("gateway.pipeline_disabled", {{"hint", "messages are queued but not delivered"}});
+  }
+  std::unique_ptr<pipeline::Pipeline> workers;
+  if (delivery) {
+    workers = std::make_unique<pipeline::Pipeline>(
+        q, *delivery->store, *delivery->mapper,
+        pipeline::PipelineConfig{cfg.pipeline.workers, cfg.pipeline.batch_max, std::chrono::milliseconds(20)});
+    workers->start();
+  }
+
   Backpressure backpressure([&q] { return q.stats().depth; }, cfg.queue.high_watermark, cfg.queue.low_watermark);
 
   asio::io_context io(static_cast<int>(cfg.io_threads));
@@ -70,6 +105,8 @@ int run_gateway(const config::GatewayConfig& cfg) {
     if (l->start(why)) {
       std::cerr << "medgw serve: " << why << "\n";
       for (auto& started : listeners) started->stop();
+      if (workers) workers->stop();
+      close_queue(q);
       return 1;
     }
     listeners.push_back(std::move(l));
@@ -82,6 +119,7 @@ int run_gateway(const config::GatewayConfig& cfg) {
     stats_timer.async_wait([&](boost::system::error_code ec) {
       if (ec) return;
       log_stats(q, listeners, "queue.stats");
+      if (workers) log_pipeline(workers->counters());
       schedule_stats();
     });
   };
@@ -125,6 +163,13 @@ int run_gateway(const config::GatewayConfig& cfg) {
   for (auto& t : threads) t.join();
 
   listeners.clear();
+  // Listeners are done (their commits and ACKs went out); now let the workers apply what they
+  // have mapped, then close the queue and the store.
+  if (workers) {
+    workers->stop();
+    log_pipeline(workers->counters());
+    workers.reset();
+  }
   if (retention_thread.joinable()) retention_thread.join();
   close_queue(q);
   log_stats(q, {}, "gateway.stopped");

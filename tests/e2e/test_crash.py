@@ -457,6 +457,7 @@ def run_round(seed, workdir):
                 "stats_interval_s: 3600\n"
                 "io_threads: %d\n"
                 "queue:\n  path: %s\n"
+                "pipeline:\n  enabled: false\n"  # ingest only: the queue's contents are what is checked
                 "listeners:\n  - name: %s\n    port: 0\n    bind: 127.0.0.1\n" % (io_threads, queue_dir, LISTENER))
 
     gw = Gateway(workdir, config)

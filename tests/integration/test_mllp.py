@@ -252,7 +252,10 @@ class Gateway:
             full.append(entry)
         q = {"path": os.path.join(self.dir, "queue")}
         q.update(queue or {})
-        cfg = {"log": {"level": "info"}, "stats_interval_s": 3600, "queue": q, "listeners": full}
+        # These tests are about ingest: the queue's contents and counters are what they check, so
+        # no pipeline drains it (tests/e2e/test_archive.py covers delivery).
+        cfg = {"log": {"level": "info"}, "stats_interval_s": 3600, "queue": q, "listeners": full,
+               "pipeline": {"enabled": False}}
         cfg.update(extra or {})
         self.config = os.path.join(self.dir, "medgw.yaml")
         with open(self.config, "w") as f:

@@ -1,0 +1,79 @@
+#include "gateway/pipeline/message_mapper.hpp"
+
+#include "mappings/hl7v2/message.hpp"
+#include "mappings/hl7v2/parse_error.hpp"
+#include "mappings/sites/apply_site.hpp"
+#include "mappings/v2/map_message.hpp"
+
+namespace medgw::pipeline {
+
+std::string describe(const MapFailure& failure) {
+  switch (failure.kind) {
+    case MapFailure::Kind::kUndecodable:
+      return "undecodable: " + failure.reason;
+    case MapFailure::Kind::kUnsupported:
+      return "unsupported: " + failure.reason;
+    case MapFailure::Kind::kInvalid:
+      break;
+  }
+  return "invalid: " + failure.reason;
+}
+
+std::string sender_of(std::string_view raw) {
+  if (raw.size() >= 3 && static_cast<unsigned char>(raw[0]) == 0xEF) raw.remove_prefix(3);  // BOM
+  const std::size_t eol = raw.find_first_of("\r\n");
+  const std::string_view line = raw.substr(0, eol);
+  auto delimiters = hl7v2::read_delimiters(line);
+  if (!delimiters) return {};
+  const char field_sep = delimiters->field;
+  const char component_sep = delimiters->component;
+  // Pieces split on the field separator: [0] "MSH", [1] encoding characters, [2] MSH-3, [3] MSH-4.
+  std::string_view pieces[4];
+  std::size_t begin = 0;
+  for (int i = 0; i < 4; ++i) {
+    const std::size_t end = line.find(field_sep, begin);
+    pieces[i] = line.substr(begin, end == std::string_view::npos ? std::string_view::npos : end - begin);
+    if (end == std::string_view::npos) {
+      for (int j = i + 1; j < 4; ++j) pieces[j] = {};
+      break;
+    }
+    begin = end + 1;
+  }
+  auto first_component = [component_sep](std::string_view f) { return f.substr(0, f.find(component_sep)); };
+  return std::string(first_component(pieces[2])) + "^" + std::string(first_component(pieces[3]));
+}
+
+MessageMapper::MessageMapper(const sites::SiteProfile* site, std::map<std::string, hl7v2::Charset> source_charsets)
+    : site_(site), source_charsets_(std::move(source_charsets)) {}
+
+std::optional<hl7v2::Charset> MessageMapper::default_charset(std::string_view source, std::string_view sender) const {
+  if (site_ != nullptr) {
+    const std::string name = sites::default_charset(*site_, sender, source);
+    if (!name.empty()) {
+      if (auto cs = hl7v2::find_charset(name)) return cs;
+    }
+  }
+  if (auto it = source_charsets_.find(std::string(source)); it != source_charsets_.end()) return it->second;
+  return std::nullopt;
+}
+
+Expected<model::ChangeSet, MapFailure> MessageMapper::map(const Envelope& envelope) const {
+  if (envelope.content_type != kContentTypeHl7v2) {
+    return unexpected(MapFailure{MapFailure::Kind::kUnsupported, "content type " + envelope.content_type});
+  }
+  hl7v2::ParseOptions options;
+  options.default_charset = default_charset(envelope.source, sender_of(envelope.raw));
+  auto message = hl7v2::Message::parse(envelope.raw, options);
+  if (!message) return unexpected(MapFailure{MapFailure::Kind::kUndecodable, message.error().describe()});
+  auto changes = v2::map_v2(*message);
+  if (!changes) {
+    const auto& e = changes.error();
+    return unexpected(MapFailure{e.kind == v2::MappingError::Kind::kUnsupported ? MapFailure::Kind::kUnsupported
+                                                                                : MapFailure::Kind::kInvalid,
+                                 e.reason});
+  }
+  if (site_ != nullptr) sites::apply_site(*site_, *changes, envelope.source);
+  return std::move(*changes);
+}
+
+}  // namespace medgw::pipeline

@@ -1,0 +1,52 @@
+#pragma once
+// Turns one queued envelope into a ChangeSet: decode with the right charset, map (HL7 v2 ->
+// canonical, mappings/v2), then apply the site's differences (mappings/sites). Pure: no I/O, so
+// workers run it in parallel and `medgw map` runs the very same code on a file.
+#include <map>
+#include <optional>
+#include <string>
+
+#include "gateway/core/envelope.hpp"
+#include "gateway/core/expected.hpp"
+#include "mappings/hl7v2/charset.hpp"
+#include "mappings/model/change_set.hpp"
+#include "mappings/sites/site_profile.hpp"
+
+namespace medgw::pipeline {
+
+struct MapFailure {
+  enum class Kind {
+    kUndecodable,  // the bytes do not parse as HL7 v2 (in the configured charset)
+    kUnsupported,  // a message type medgw has no mapping for: kept, shown as unsupported
+    kInvalid,      // the mapping refused it (a required segment missing, ...)
+  };
+  Kind kind = Kind::kInvalid;
+  std::string reason;  // names the segment and field; never patient data
+};
+
+// "undecodable: ...", "unsupported: ...", "invalid: ..." — the park reason operators see.
+std::string describe(const MapFailure& failure);
+
+class MessageMapper {
+ public:
+  // `site` may be null (no site file: the v2-to-FHIR IG's defaults). `source_charsets` gives the
+  // default charset of each listener (its `default_charset`), used when neither MSH-18 nor the
+  // site names one for the sender.
+  MessageMapper(const sites::SiteProfile* site, std::map<std::string, hl7v2::Charset> source_charsets);
+
+  Expected<model::ChangeSet, MapFailure> map(const Envelope& envelope) const;
+
+  // The charset used for a message from `source` whose header names `sender` when MSH-18 is
+  // empty: the site's choice for the sender, else the listener's, else none (UTF-8).
+  std::optional<hl7v2::Charset> default_charset(std::string_view source, std::string_view sender) const;
+
+ private:
+  const sites::SiteProfile* site_;
+  std::map<std::string, hl7v2::Charset> source_charsets_;
+};
+
+// MSH-3.1 "^" MSH-4.1 read from the raw header line, before the message is decoded (the charset
+// may depend on the sender). Empty when the header is unreadable.
+std::string sender_of(std::string_view raw);
+
+}  // namespace medgw::pipeline

@@ -1,0 +1,37 @@
+#include "gateway/runtime/open_delivery.hpp"
+
+#include "adapters/crmstore/sqlite_crm_store.hpp"
+#include "mappings/sites/site_loader.hpp"
+
+namespace medgw::runtime {
+
+Expected<std::unique_ptr<sites::SiteProfile>, std::string> open_site(const std::string& path) {
+  if (path.empty()) return std::unique_ptr<sites::SiteProfile>();
+  auto profile = sites::load_site_profile(path);
+  if (!profile) return unexpected("site file: " + profile.error());
+  return std::make_unique<sites::SiteProfile>(std::move(*profile));
+}
+
+Expected<crmstore::CrmStorePtr, std::string> open_crm_store(const config::CrmStoreConfig& config) {
+  auto store = crmstore::open_sqlite_crm_store(config.path);
+  if (!store) return unexpected("cannot open the CRM store '" + config.path + "': " + store.error());
+  return std::move(*store);
+}
+
+Expected<Delivery, std::string> open_delivery(const config::GatewayConfig& config) {
+  Delivery d;
+  auto site = open_site(config.site);
+  if (!site) return unexpected(site.error());
+  d.site = std::move(*site);
+  std::map<std::string, hl7v2::Charset> charsets;
+  for (const auto& l : config.listeners) {
+    if (l.default_charset) charsets.emplace(l.name, *l.default_charset);
+  }
+  d.mapper = std::make_unique<pipeline::MessageMapper>(d.site.get(), std::move(charsets));
+  auto store = open_crm_store(config.crm_store);
+  if (!store) return unexpected(store.error());
+  d.store = std::move(*store);
+  return d;
+}
+
+}  // namespace medgw::runtime
