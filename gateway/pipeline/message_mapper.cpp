@@ -3,6 +3,7 @@
 #include "mappings/hl7v2/message.hpp"
 #include "mappings/hl7v2/parse_error.hpp"
 #include "mappings/sites/apply_site.hpp"
+#include "mappings/sites/site_requirements.hpp"
 #include "mappings/v2/map_message.hpp"
 
 namespace medgw::pipeline {
@@ -13,6 +14,8 @@ std::string describe(const MapFailure& failure) {
       return "undecodable: " + failure.reason;
     case MapFailure::Kind::kUnsupported:
       return "unsupported: " + failure.reason;
+    case MapFailure::Kind::kSite:
+      return "site: " + failure.reason;
     case MapFailure::Kind::kInvalid:
       break;
   }
@@ -72,7 +75,12 @@ Expected<model::ChangeSet, MapFailure> MessageMapper::map(const Envelope& envelo
                                                                                 : MapFailure::Kind::kInvalid,
                                  e.reason});
   }
-  if (site_ != nullptr) sites::apply_site(*site_, *changes, envelope.source);
+  if (site_ != nullptr) {
+    sites::apply_site(*site_, *changes, envelope.source);
+    if (auto why = sites::unmet_requirement(*site_, *changes, envelope.source)) {
+      return unexpected(MapFailure{MapFailure::Kind::kSite, std::move(*why)});
+    }
+  }
   return std::move(*changes);
 }
 

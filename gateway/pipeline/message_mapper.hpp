@@ -19,12 +19,13 @@ struct MapFailure {
     kUndecodable,  // the bytes do not parse as HL7 v2 (in the configured charset)
     kUnsupported,  // a message type medgw has no mapping for: kept, shown as unsupported
     kInvalid,      // the mapping refused it (a required segment missing, ...)
+    kSite,         // the site profile's requirements are not met (an unmapped code, ...): fix, replay
   };
   Kind kind = Kind::kInvalid;
   std::string reason;  // names the segment and field; never patient data
 };
 
-// "undecodable: ...", "unsupported: ...", "invalid: ..." — the park reason operators see.
+// "undecodable: ...", "unsupported: ...", "invalid: ...", "site: ..." — the park reason operators see.
 std::string describe(const MapFailure& failure);
 
 class MessageMapper {

@@ -158,7 +158,8 @@ class Reader {
     for (std::size_t i = 0; i < n.size(); ++i) {
       const YAML::Node s = n[i];
       const std::string where = "sources[" + std::to_string(i) + "]";
-      check_keys(s, where, {"sender", "source", "charset", "default_assigner", "local_code_system", "authorities"});
+      check_keys(s, where,
+                 {"sender", "source", "charset", "default_assigner", "local_code_system", "authorities", "require_code_maps"});
       SourceProfile p;
       p.sender = text(s, where, "sender", false);
       p.source = text(s, where, "source", false);
@@ -176,6 +177,7 @@ class Reader {
       }
       p.default_assigner = text(s, where, "default_assigner", false);
       p.local_code_system = text(s, where, "local_code_system", false);
+      p.require_code_maps = flag(s, where, "require_code_maps", false);
       if (YAML::Node a = s["authorities"]) p.authorities = read_authorities(a, path_of(where, "authorities"));
       out.push_back(std::move(p));
     }

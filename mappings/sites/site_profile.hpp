@@ -49,6 +49,9 @@ struct SourceProfile {
   std::string default_assigner;   // CX.4.1 assumed when PID-3 leaves it empty (many HIS send bare MRNs)
   std::string local_code_system;  // code-map source_system for codes sent without a known system
   AuthorityRules authorities;     // consulted before the site-wide rules
+  // true: a result or report code that no code map covers parks the message (site_requirements.hpp)
+  // instead of entering the archive uncoded, for sites whose trends need every result in LOINC.
+  bool require_code_maps = false;
 };
 
 // One code-map row's target; the row is keyed by (source_system, source_code).

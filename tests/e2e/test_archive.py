@@ -8,8 +8,8 @@ archive read back with `medgw archive show` as FHIR JSON.
 
 Covered: an ADT then an ORU give one patient with the report and its coded, unit-normalised
 observations; a corrected result replaces the value; an A40 merge joins two archives; a message
-parked because the site file lacked the sender's charset is delivered after the site file is fixed
-and the message replayed; kill -9 during delivery leaves no duplicate rows; an unsupported message
+parked because the site requires mapped lab codes and one was missing is delivered after the code
+map is fixed and the message replayed; kill -9 during delivery leaves no duplicate rows; an unsupported message
 type is kept and shown as parked "unsupported".
 """
 import json
@@ -49,10 +49,10 @@ LIS,ALT,http://loinc.org,1742-6,Alanine aminotransferase [Enzymatic activity/vol
 """
 
 
-def site_yaml(codes_csv, his_charset=None):
+def site_yaml(codes_csv, require_code_maps=False):
     """The test site (mappings/sites format): PID-3 typed by assigning authority (SFZH national
-    ID, BLH MRN), the LIS's local codes mapped to LOINC, unit spellings to UCUM; optionally a
-    default charset for the HIS."""
+    ID, BLH MRN), the LIS's local codes mapped to LOINC, unit spellings to UCUM; optionally the
+    LIS held to mapped codes (an unmapped one parks the message)."""
     lines = [
         "site: test-hospital",
         "identifiers:",
@@ -68,10 +68,7 @@ def site_yaml(codes_csv, his_charset=None):
         "sources:",
         "  - sender: \"LIS^SZ-HOSP\"",
         "    local_code_system: LIS",
-    ]
-    if his_charset:
-        lines += ["  - sender: \"HIS^SZ-HOSP\"", "    charset: %s" % his_charset]
-    lines += [
+        "    require_code_maps: %s" % ("true" if require_code_maps else "false"),
         "code_maps:",
         "  - %s" % codes_csv,
         "units:",
@@ -84,7 +81,7 @@ def site_yaml(codes_csv, his_charset=None):
 
 
 def msh(sender, control_id, msg_type, charset="UNICODE UTF-8"):
-    return "MSH|^~\\&|%s|SZ-HOSP|MEDGW|CRM|20261123093000+0800||%s|%s|P|2.5.1|||AL|NE||%s" % (
+    return "MSH|^~\\&|%s|SZ-HOSP|MEDGW|CRM|20261123093000+0800||%s|%s|P|2.5.1|||||%s" % (
         sender, msg_type, control_id, charset)
 
 
@@ -362,12 +359,11 @@ class ArchiveTest(unittest.TestCase):
         self.assertEqual(resources(merged, "Patient")[0]["id"], golden_id)
 
     def test_a_parked_message_is_delivered_after_the_site_file_is_fixed(self):
+        # The site holds the LIS to mapped codes, but its code map covers only GLU and ALT: the
+        # report is parked with the first unmapped code named, not archived uncoded.
+        self.gw.write_site(site_yaml(self.gw.codes, require_code_maps=True))
         self.gw.start()
-        # The HIS sends GBK without MSH-18; the listener accepts it (MSH is ASCII), but the site
-        # file does not say GBK yet, so the body cannot be decoded: parked, with the reason.
-        gbk = adt("GBK1", "400001", charset="").encode("utf-8").replace("张^三".encode("utf-8"),
-                                                                         "张^三".encode("gbk"))
-        self.assertEqual(self.gw.send(gbk), ["AA"])
+        self.assertEqual(self.gw.send(adt("ADT1", "400001"), oru("LAB1", "400001", "F4001")), ["AA", "AA"])
         deadline = time.monotonic() + DELIVERY_TIMEOUT_S
         parked = None
         while time.monotonic() < deadline and parked is None:
@@ -375,20 +371,30 @@ class ArchiveTest(unittest.TestCase):
                 if e.get("event") == "pipeline.parked":
                     parked = e
             time.sleep(0.1)
-        self.assertIsNotNone(parked, "the GBK message was not parked")
-        self.assertIn("undecodable", parked["reason"])
-        self.assertIsNone(self.gw.archive(MRN_SYSTEM + "|400001"))
+        self.assertIsNotNone(parked, "the report was not parked")
+        self.assertTrue(parked["reason"].startswith("site: "), parked["reason"])
+        self.assertIn("LIPID", parked["reason"])
+        self.assertNotIn("400001", parked["reason"], "a park reason must not carry patient data")
+        bundle = self.wait_archive(MRN_SYSTEM + "|400001", lambda b: len(resources(b, "Patient")) == 1, "the ADT")
+        self.assertEqual(resources(bundle, "DiagnosticReport"), [])
         self.gw.stop()  # the queue is the gateway's while it runs; operators replay on a stopped one
 
         listed = self.gw.messages("list", "--status", "parked")
         self.assertEqual(listed.returncode, 0, listed.stderr.decode())
         self.assertIn(str(parked["id"]), listed.stdout.decode())
-        self.gw.write_site(site_yaml(self.gw.codes, his_charset="GBK"))
+        # The fix: the missing rows in the code map.
+        with open(self.gw.codes, "a") as f:
+            f.write("LIS,LIPID,http://loinc.org,24331-1,Lipid panel\n")
+            for code, *_ in RESULTS:
+                if code not in ("GLU", "ALT"):
+                    f.write("LIS,%s,http://loinc.org,99999-%d,local %s\n" % (code, len(code), code))
         replay = self.gw.messages("replay", str(parked["id"]))
         self.assertEqual(replay.returncode, 0, replay.stderr.decode())
         self.gw.start()
-        bundle = self.wait_archive(MRN_SYSTEM + "|400001", lambda b: len(resources(b, "Patient")) >= 1, "replayed")
-        self.assertEqual(resources(bundle, "Patient")[0]["name"][0]["family"], "张")
+        bundle = self.wait_archive(MRN_SYSTEM + "|400001", lambda b: len(resources(b, "Observation")) == 10,
+                                   "the replayed report")
+        report = resources(bundle, "DiagnosticReport")[0]
+        self.assertIn("24331-1", [c.get("code") for c in report["code"]["coding"]])
 
     def test_an_unsupported_message_type_is_kept_and_shown_as_unsupported(self):
         self.gw.start()

@@ -177,7 +177,7 @@ INSTANTIATE_TEST_SUITE_P(
                 "s.yaml:4: sources[1]: another source has the same sender and source"},
         BadSite{"UnknownSourceKey", "site: x\nsources:\n  - sender: HIS^H\n    encoding: GBK\n",
                 "s.yaml:4: sources[0].encoding: unknown key (allowed here: authorities, charset, default_assigner, "
-                "local_code_system, sender, source)"},
+                "local_code_system, require_code_maps, sender, source)"},
         BadSite{"MissingCodeMap", "site: x\ncode_maps:\n  - nope.csv\n",
                 "s.yaml:3: code_maps[0]: cannot read code map '..."},
         BadSite{"MalformedCodeMap", "site: x\ncode_maps:\n  - bad.csv\n", "s.yaml:3: code_maps[0]: ..."},
