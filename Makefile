@@ -11,10 +11,13 @@ CONFIG ?= deploy/medgw.yaml
 deps:
 	./deploy/install-deps.sh
 
-# npm peers for the interoperability tests and benchmarks (pinned by package-lock.json).
+# npm peers for the interoperability tests and benchmarks (pinned by package-lock.json); installed
+# again when the lock file is newer than what npm last installed.
 node-deps:
 	@for d in tests/integration tests/bench; do \
-	  if [ -f $$d/package-lock.json ] && [ ! -d $$d/node_modules ]; then (cd $$d && npm ci --silent --no-audit --no-fund); fi; \
+	  if [ -f $$d/package-lock.json ] && { [ ! -f $$d/node_modules/.package-lock.json ] || \
+	       [ $$d/package-lock.json -nt $$d/node_modules/.package-lock.json ]; }; then \
+	    (cd $$d && npm ci --silent --no-audit --no-fund); fi; \
 	done
 
 build: deps

@@ -12,6 +12,8 @@ packages=(
   librocksdb-dev libyaml-cpp-dev libsqlite3-dev libssl-dev libxml2-dev
   # a third-party MLLP client and parser for tests and benchmarks
   python3-hl7
+  # the SQLite shell: the end-to-end benchmark counts CRM rows with it; operators inspect the store
+  sqlite3
 )
 # Node.js may come from Debian or be preinstalled with its own npm; only ask Debian when absent.
 if ! command -v npm >/dev/null 2>&1; then packages+=(nodejs npm); fi

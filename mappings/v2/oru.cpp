@@ -67,13 +67,16 @@ FamilyResult map_oru(MapContext& ctx) {
   std::optional<OpenReport> open;
   std::string open_label;
   std::map<std::string, std::size_t> key_counts;  // report keys and observation keys seen
-  std::optional<std::size_t> last_text;           // index in out.observations of the last text OBX
+  // Index in out.observations of the last text OBX; kNoText when there is none. (A sentinel, not
+  // std::optional: GCC 12 -O2 reports a false maybe-uninitialized on the optional here.)
+  constexpr std::size_t kNoText = static_cast<std::size_t>(-1);
+  std::size_t last_text = kNoText;
   bool in_specimen = false;
 
   for (std::size_t i = 0; i < msg.segment_count(); ++i) {
     const hl7v2::Segment seg = msg.segment(i);
     const std::string_view name = seg.name();
-    if (name != "OBX" && name != "NTE") last_text.reset();
+    if (name != "OBX" && name != "NTE") last_text = kNoText;
 
     if (name == "PID" && seg.index() != first_pid->index()) {
       const auto a = identifiers(ctx, first_pid->field(3), "PID");
@@ -155,9 +158,9 @@ FamilyResult map_oru(MapContext& ctx) {
       model::Observation& o = *obx.observation;
       std::string key = out.reports[open->index].key + "|" + seg.field(3).component(1).value() + "|" +
                         seg.field(4).value();
-      if (obx.text && last_text && out.observations[*last_text].key == key) {
+      if (obx.text && last_text != kNoText && out.observations[last_text].key == key) {
         // The next line of the same text.
-        model::Observation& prev = out.observations[*last_text].resource;
+        model::Observation& prev = out.observations[last_text].resource;
         auto* text = std::get_if<std::string>(&prev.value);
         const auto* more = std::get_if<std::string>(&o.value);
         if (text != nullptr && more != nullptr) {
@@ -172,7 +175,7 @@ FamilyResult map_oru(MapContext& ctx) {
       }
       report.result.push_back({"Observation/" + key, "", ""});
       out.observations.push_back({key, std::move(o)});
-      last_text = obx.text ? std::optional<std::size_t>(out.observations.size() - 1) : std::nullopt;
+      last_text = obx.text ? out.observations.size() - 1 : kNoText;
     }
   }
   if (open) finish_report(ctx, *open, open_label);

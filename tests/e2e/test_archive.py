@@ -321,6 +321,14 @@ class ArchiveTest(unittest.TestCase):
         self.assertEqual(resources(by_nid, "Patient")[0]["id"], golden["id"])
         # And an unknown identifier is a clear "no patient", exit status 1.
         self.assertIsNone(self.gw.archive(MRN_SYSTEM + "|999999"))
+        # The archive is valid FHIR R4, checked by independent validators (Medplum's R4
+        # StructureDefinitions and HL7's JSON Schema: tests/integration/validate_fhir.js).
+        node = shutil.which("node")
+        self.assertIsNotNone(node, "node is missing: run deploy/install-deps.sh")
+        r = subprocess.run([node, os.path.join(REPO, "tests", "integration", "validate_fhir.js"), "-"],
+                           input=json.dumps(bundle).encode(), capture_output=True, timeout=600, cwd=REPO)
+        self.assertEqual(r.returncode, 0, "the archive is not valid FHIR R4:\n" + r.stdout.decode()[-3000:] +
+                         r.stderr.decode()[-2000:])
 
     def test_a_corrected_result_replaces_the_value(self):
         self.gw.start()
