@@ -16,6 +16,12 @@ int main(int argc, char** argv) {
   medgw::cli::add_load_command(app, exit_code);
   medgw::cli::add_archive_command(app, exit_code);
   medgw::cli::add_map_command(app, exit_code);
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help and --version succeed; any other parse error is a usage error, exit status 2 as the
+    // commands document (CLI11's own codes, 100 and up, are not what scripts expect).
+    return app.exit(e) == 0 ? 0 : 2;
+  }
   return exit_code;
 }

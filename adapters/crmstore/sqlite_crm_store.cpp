@@ -13,6 +13,7 @@
 namespace medgw::crmstore {
 
 using sqlite::DbError;
+using sqlite::DbResult;
 using sqlite::Ok;
 
 namespace {
@@ -231,16 +232,129 @@ Expected<Ok, StoreError> SqliteCrmStore::undo_merge(std::int64_t merge_id) {
 }
 
 Expected<std::int64_t, StoreError> SqliteCrmStore::unlink(std::int64_t source_record_id) {
+  auto done = unlink_record(source_record_id);
+  if (!done) return unexpected(done.error());
+  return done->golden;
+}
+
+Expected<UnlinkOutcome, StoreError> SqliteCrmStore::unlink_record(std::int64_t source_record_id) {
   std::lock_guard lock(mu_);
   if (auto r = begin(); !r) return unexpected(r.error());
-  sqlite::SqliteIndexStore index(*db_);
-  auto golden = mpi::unlink(index, source_record_id, "operator unlink");
-  if (!golden) {
+  auto result = [&]() -> Expected<UnlinkOutcome, StoreError> {
+    UnlinkOutcome out;
+    out.source_record = source_record_id;
+    std::int64_t others = 0;
+    {
+      auto q = db_->query(
+          "SELECT l.golden_id, (SELECT count(*) FROM links o WHERE o.golden_id = l.golden_id AND o.undone IS NULL "
+          "AND o.source_record_id <> l.source_record_id) FROM links l WHERE l.source_record_id = ?1 AND l.undone IS NULL",
+          "unlink");
+      if (!q) return unexpected(to_store_error(q.error()));
+      q->bind(1, source_record_id);
+      auto row = q->step();
+      if (!row) return unexpected(to_store_error(row.error()));
+      if (!*row) {
+        return unexpected(StoreError{"unlink: no source record " + std::to_string(source_record_id), false});
+      }
+      out.previous_golden = q->int64(0);
+      others = q->int64(1);
+    }
+    // Alone on its golden patient, the record is already separate: a new golden patient would only
+    // leave an empty one behind.
+    if (others == 0) {
+      return unexpected(StoreError{"unlink: source record " + std::to_string(source_record_id) +
+                                       " is the only record of golden patient " +
+                                       std::to_string(out.previous_golden) + "; nothing to separate",
+                                   false});
+    }
+    sqlite::SqliteIndexStore index(*db_);
+    auto golden = mpi::unlink(index, source_record_id, "operator unlink");
+    if (!golden) return unexpected(to_store_error(golden.error()));
+    out.golden = *golden;
+    {
+      auto q = db_->query(
+          "SELECT id FROM review_tasks WHERE source_record_id = ?1 AND kind = ?2 AND status = 'open' ORDER BY id",
+          "unlink: review tasks");
+      if (!q) return unexpected(to_store_error(q.error()));
+      q->bind(1, source_record_id).bind(2, mpi::kReviewProbableMatch);
+      for (;;) {
+        auto row = q->step();
+        if (!row) return unexpected(to_store_error(row.error()));
+        if (!*row) break;
+        out.closed_review_tasks.push_back(q->int64(0));
+      }
+    }
+    for (const auto id : out.closed_review_tasks) {
+      auto q = db_->query("UPDATE review_tasks SET status = 'closed' WHERE id = ?1", "unlink: close review task");
+      if (!q) return unexpected(to_store_error(q.error()));
+      if (auto r = q->bind(1, id).run(); !r) return unexpected(to_store_error(r.error()));
+    }
+    return out;
+  }();
+  if (!result) {
     rollback();
-    return unexpected(to_store_error(golden.error()));
+    return result;
   }
   if (auto r = commit(); !r) return unexpected(r.error());
-  return *golden;
+  return result;
+}
+
+namespace {
+
+constexpr const char* kMergeColumns =
+    "SELECT m.id, m.from_golden, m.into_golden, m.reason, m.created, COALESCE(m.undone, ''), "
+    "(SELECT count(*) FROM merge_links ml WHERE ml.merge_id = m.id) FROM merges m ";
+
+DbResult<std::vector<MergeRow>> read_merges(sqlite::Query& q) {
+  std::vector<MergeRow> out;
+  for (;;) {
+    auto row = q.step();
+    if (!row) return unexpected(row.error());
+    if (!*row) break;
+    out.push_back({q.int64(0), q.int64(1), q.int64(2), q.text(3), q.text(4), q.text(5), q.int64(6)});
+  }
+  return out;
+}
+
+}  // namespace
+
+Expected<std::vector<MergeRow>, StoreError> SqliteCrmStore::list_merges() {
+  std::lock_guard lock(mu_);
+  auto q = db_->query(std::string(kMergeColumns) + "ORDER BY m.id", "list merges");
+  if (!q) return unexpected(to_store_error(q.error()));
+  auto rows = read_merges(*q);
+  if (!rows) return unexpected(to_store_error(rows.error()));
+  return std::move(*rows);
+}
+
+Expected<std::optional<std::vector<MergeRow>>, StoreError> SqliteCrmStore::list_merges(std::string_view system,
+                                                                                     std::string_view value) {
+  std::lock_guard lock(mu_);
+  if (auto r = db_->exec("BEGIN", "begin read"); !r) return unexpected(to_store_error(r.error()));
+  auto result = [&]() -> Expected<std::optional<std::vector<MergeRow>>, StoreError> {
+    {
+      auto q = db_->query("SELECT 1 FROM identifiers WHERE value = ?2 AND (?1 = '' OR system = ?1) LIMIT 1",
+                          "list merges: find identifier");
+      if (!q) return unexpected(to_store_error(q.error()));
+      auto found = q->bind(1, system).bind(2, value).single_int64();
+      if (!found) return unexpected(to_store_error(found.error()));
+      if (!*found) return std::optional<std::vector<MergeRow>>();
+    }
+    // Every golden patient such a record was ever linked to, undone links included.
+    auto q = db_->query(
+        "WITH g AS (SELECT DISTINCT l.golden_id AS id FROM identifiers i "
+        "JOIN links l ON l.source_record_id = i.source_record_id WHERE i.value = ?2 AND (?1 = '' OR i.system = ?1)) " +
+            std::string(kMergeColumns) +
+            "WHERE m.from_golden IN (SELECT id FROM g) OR m.into_golden IN (SELECT id FROM g) ORDER BY m.id",
+        "list merges");
+    if (!q) return unexpected(to_store_error(q.error()));
+    q->bind(1, system).bind(2, value);
+    auto rows = read_merges(*q);
+    if (!rows) return unexpected(to_store_error(rows.error()));
+    return std::optional<std::vector<MergeRow>>(std::move(*rows));
+  }();
+  rollback();
+  return result;
 }
 
 Expected<std::vector<ReviewTaskRow>, StoreError> SqliteCrmStore::list_review_tasks(bool open_only) {

@@ -8,14 +8,16 @@
 // Isolation of bad input: each item runs in its own SAVEPOINT; a refused item rolls back only
 // itself. A busy or failing disk rolls back the whole batch and is reported retryable.
 //
-// Besides the CrmStore interface, the operator CLI gets: undo_merge, unlink, review tasks and the
-// outbox (events for the CRM after a sequence number). One connection, guarded by a mutex: calls
-// may come from any thread, one at a time.
+// Besides the CrmStore interface, the operator CLI gets: the list of merges and undo_merge, unlink,
+// review tasks and the outbox (events for the CRM after a sequence number). One connection, guarded
+// by a mutex: calls may come from any thread, one at a time.
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "adapters/crmstore/crm_store.hpp"
@@ -32,6 +34,26 @@ struct ReviewTaskRow {
   std::string reason;
   std::string status;  // open | closed
   std::string created;
+};
+
+// One ADT^A40/A34 merge: `from` was merged into `into`; `moved_links` source records followed.
+struct MergeRow {
+  std::int64_t id = 0;
+  std::int64_t from_golden = 0;
+  std::int64_t into_golden = 0;
+  std::string reason;  // never PHI
+  std::string created;
+  std::string undone;  // when it was undone; empty while it stands
+  std::int64_t moved_links = 0;
+};
+
+// What an operator's unlink did: the record left `previous_golden` for the new `golden`, and the
+// probable-match review tasks of that record it answered were closed.
+struct UnlinkOutcome {
+  std::int64_t source_record = 0;
+  std::int64_t previous_golden = 0;
+  std::int64_t golden = 0;
+  std::vector<std::int64_t> closed_review_tasks;
 };
 
 // kind: new-report | report-updated | abnormal-result | patients-merged | merge-undone.
@@ -56,8 +78,19 @@ class SqliteCrmStore final : public CrmStore {
 
   // Restores the links a merge moved (mpi::undo_merge); refused when they changed since.
   Expected<sqlite::Ok, StoreError> undo_merge(std::int64_t merge_id);
-  // Moves a source record to a new golden patient of its own; returns its id.
+  // Moves a source record to a new golden patient of its own; returns its id. Refused (not
+  // retryable) for an unknown record, or one that is already the only record of its golden patient
+  // (there is nothing to separate it from). Closes the record's open probable-match review tasks:
+  // the unlink is the operator's answer to them.
   Expected<std::int64_t, StoreError> unlink(std::int64_t source_record_id);
+  Expected<UnlinkOutcome, StoreError> unlink_record(std::int64_t source_record_id);
+  // Every merge, oldest first, undone ones included.
+  Expected<std::vector<MergeRow>, StoreError> list_merges();
+  // The merges that involved a golden patient a record holding identifier (system, value) — any
+  // system when `system` is empty — was ever linked to: so the prior MRN of an A40 finds its merge
+  // both before and after an undo. nullopt when no source record holds the identifier.
+  Expected<std::optional<std::vector<MergeRow>>, StoreError> list_merges(std::string_view system,
+                                                                         std::string_view value);
   Expected<std::vector<ReviewTaskRow>, StoreError> list_review_tasks(bool open_only = true);
   Expected<std::vector<OutboxEvent>, StoreError> outbox_after(std::int64_t seq, std::size_t limit = 1000);
 

@@ -2,13 +2,17 @@
 // patient — the golden patient holding that identifier, with every encounter, order, report,
 // observation, document and study linked to them — printed as a FHIR Bundle (JSON). Reads the CRM
 // store the config names; safe while the gateway runs (SQLite WAL readers do not block it).
+// The patient index's actions (merges, undo-merge, review, unlink) are registered here too, from
+// archive_index_commands.cpp.
 #include <rapidjson/document.h>
 #include <rapidjson/prettywriter.h>
 #include <rapidjson/stringbuffer.h>
 
 #include <CLI/CLI.hpp>
 #include <iostream>
+#include <memory>
 
+#include "gateway/cli/archive_index_commands.hpp"
 #include "gateway/cli/commands.hpp"
 #include "gateway/config/config.hpp"
 #include "gateway/runtime/open_delivery.hpp"
@@ -17,7 +21,7 @@ namespace medgw::cli {
 namespace {
 
 struct ArchiveArgs {
-  std::string config = "deploy/medgw.yaml";
+  std::shared_ptr<std::string> config = std::make_shared<std::string>("deploy/medgw.yaml");
   std::string identifier;
   bool compact = false;
 };
@@ -34,7 +38,7 @@ std::string pretty(const std::string& json) {
 }
 
 int show(const ArchiveArgs& args) {
-  auto cfg = config::load_config(args.config);
+  auto cfg = config::load_config(*args.config);
   if (!cfg) {
     std::cerr << "medgw archive: " << cfg.error() << "\n";
     return 2;
@@ -71,14 +75,16 @@ int show(const ArchiveArgs& args) {
 
 void add_archive_command(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<ArchiveArgs>();
-  CLI::App* cmd = app.add_subcommand("archive", "Read the health archive in the CRM store");
+  CLI::App* cmd =
+      app.add_subcommand("archive", "Read the health archive in the CRM store; review and correct its patient index");
   cmd->require_subcommand(1);
   cmd->fallthrough();
-  cmd->add_option("--config", args->config, "The gateway's YAML config")->capture_default_str();
+  cmd->add_option("--config", *args->config, "The gateway's YAML config")->capture_default_str();
   CLI::App* s = cmd->add_subcommand("show", "A patient's archive as a FHIR Bundle (JSON)");
   s->add_option("--identifier", args->identifier, "[SYSTEM|]VALUE of any of the patient's identifiers")->required();
   s->add_flag("--compact", args->compact, "One line of JSON instead of indented");
   s->callback([args, &exit_code] { exit_code = show(*args); });
+  add_archive_index_commands(*cmd, args->config, exit_code);
 }
 
 }  // namespace medgw::cli
