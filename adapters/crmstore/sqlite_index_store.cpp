@@ -114,12 +114,16 @@ MpiResult<std::vector<mpi::GoldenId>> SqliteIndexStore::goldens_with_identifier(
   return std::move(*r);
 }
 
-MpiResult<std::vector<mpi::GoldenId>> SqliteIndexStore::goldens_with_demographic_key(std::string_view key) {
-  auto r = goldens(
+MpiResult<std::vector<mpi::GoldenId>> SqliteIndexStore::goldens_with_demographic_key(std::string_view key,
+                                                                                  std::size_t limit) {
+  // The limit is part of the SQL text (an integer, never input), so each limit has one cached
+  // statement.
+  const std::string sql =
       "SELECT l.golden_id FROM source_records sr "
       "JOIN links l ON l.source_record_id = sr.id AND l.undone IS NULL "
-      "WHERE sr.demographic_key = ?1 AND sr.demographic_key <> '' GROUP BY l.golden_id ORDER BY MIN(l.id)",
-      "find patients by demographics", key, {});
+      "WHERE sr.demographic_key = ?1 AND sr.demographic_key <> '' GROUP BY l.golden_id ORDER BY MIN(l.id) LIMIT " +
+      std::to_string(limit);
+  auto r = goldens(sql, "find patients by demographics", key, {});
   if (!r) return fail<std::vector<mpi::GoldenId>>(r.error());
   return std::move(*r);
 }

@@ -18,7 +18,7 @@ class SqliteIndexStore final : public mpi::IndexStore {
   mpi::MpiResult<std::optional<mpi::SourceLink>> find_source_record(std::string_view sender,
                                                                     const mpi::IdentifierKey& key) override;
   mpi::MpiResult<std::vector<mpi::GoldenId>> goldens_with_identifier(const mpi::IdentifierKey& id) override;
-  mpi::MpiResult<std::vector<mpi::GoldenId>> goldens_with_demographic_key(std::string_view key) override;
+  mpi::MpiResult<std::vector<mpi::GoldenId>> goldens_with_demographic_key(std::string_view key, std::size_t limit) override;
   mpi::MpiResult<std::vector<mpi::IdentifierKey>> identifiers_of_golden(mpi::GoldenId golden) override;
   mpi::MpiResult<mpi::GoldenId> create_golden() override;
   mpi::MpiResult<mpi::SourceRecordId> upsert_source_record(const mpi::SourceRecordData& record) override;

@@ -95,8 +95,9 @@ class IndexStore {
   // Golden patients currently linked to a source record holding `id` as a link identifier,
   // distinct, in the order their links were made (oldest first).
   virtual MpiResult<std::vector<GoldenId>> goldens_with_identifier(const IdentifierKey& id) = 0;
-  // Golden patients currently linked to a source record with this demographic key, oldest first.
-  virtual MpiResult<std::vector<GoldenId>> goldens_with_demographic_key(std::string_view key) = 0;
+  // Golden patients currently linked to a source record with this demographic key, oldest first,
+  // at most `limit` of them (a blocking query must stay bounded however common the key).
+  virtual MpiResult<std::vector<GoldenId>> goldens_with_demographic_key(std::string_view key, std::size_t limit) = 0;
   // Every link identifier of every source record currently linked to `golden`.
   virtual MpiResult<std::vector<IdentifierKey>> identifiers_of_golden(GoldenId golden) = 0;
 

@@ -21,17 +21,27 @@ Candidate& candidate_for(std::vector<Candidate>& candidates, GoldenId golden) {
 
 // Blocking: every golden patient sharing a link identifier or the demographic key, in the order
 // found (identifiers first, each in the order the sender listed them).
-MpiResult<std::vector<Candidate>> gather_candidates(const MatchRecord& record, IndexStore& store) {
+// A demographic block larger than this is too common a name, birth date and sex to link anyone on
+// (a city's 张伟 born the same day): nobody is linked on it, and the query stays bounded however
+// many such patients the index holds. The probabilistic matcher (later) weighs more fields.
+constexpr std::size_t kMaxDemographicBlock = 20;
+
+// Candidates sharing a link identifier, and, when `with_demographics`, those in the record's
+// demographic block.
+MpiResult<std::vector<Candidate>> gather_candidates(const MatchRecord& record, IndexStore& store,
+                                                    bool with_demographics) {
   std::vector<Candidate> candidates;
   for (const auto& id : record.link_identifiers) {
     auto goldens = store.goldens_with_identifier(id);
     if (!goldens) return unexpected(goldens.error());
     for (GoldenId g : *goldens) candidate_for(candidates, g).shared_identifiers.push_back(id);
   }
-  if (!record.demographic_key.empty()) {
-    auto goldens = store.goldens_with_demographic_key(record.demographic_key);
+  if (with_demographics && !record.demographic_key.empty()) {
+    auto goldens = store.goldens_with_demographic_key(record.demographic_key, kMaxDemographicBlock + 1);
     if (!goldens) return unexpected(goldens.error());
-    for (GoldenId g : *goldens) candidate_for(candidates, g).same_demographic_key = true;
+    if (goldens->size() <= kMaxDemographicBlock) {
+      for (GoldenId g : *goldens) candidate_for(candidates, g).same_demographic_key = true;
+    }
   }
   for (auto& c : candidates) {
     auto ids = store.identifiers_of_golden(c.golden);
@@ -62,7 +72,9 @@ MpiResult<Resolution> resolve(const model::PatientRecord& record, IndexStore& st
 
   auto existing = store.find_source_record(record.sender, *key);
   if (!existing) return unexpected(existing.error());
-  auto candidates = gather_candidates(match, store);
+  // A known record's link stands (only a shared identifier can raise a conflict for a person to
+  // look at), so its demographic block is not searched again on every message.
+  auto candidates = gather_candidates(match, store, /*with_demographics=*/!*existing);
   if (!candidates) return unexpected(candidates.error());
   const std::vector<MatchDecision> decisions = matcher.judge(match, *candidates);
   const std::vector<GoldenId> certain = goldens_graded(*candidates, decisions, MatchGrade::kCertain);

@@ -98,7 +98,8 @@ YAML
 
 echo "work dir: $work ($fstype, $(df -P "$work" | awk 'NR == 2 { print $1 }')); queue and CRM store fsync'd"
 echo "load: $messages ORU^R01 x 10 OBX over $patients patients, $conns connections; $(nproc) cores, unpinned"
-"$medgw" serve --config "$work/medgw.yaml" >"$work/serve.log" 2>&1 &
+: >"$work/serve.log"
+"$medgw" serve --config "$work/medgw.yaml" >>"$work/serve.log" 2>&1 &
 gw_pid=$!
 port=""
 for ((i = 0; i < 300; i++)); do

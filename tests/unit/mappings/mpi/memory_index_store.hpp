@@ -92,9 +92,11 @@ class MemoryIndexStore final : public IndexStore {
     });
   }
 
-  MpiResult<std::vector<GoldenId>> goldens_with_demographic_key(std::string_view key) override {
+  MpiResult<std::vector<GoldenId>> goldens_with_demographic_key(std::string_view key, std::size_t limit) override {
     if (auto e = failure()) return unexpected(*e);
-    return goldens_where([&](const Record& r) { return r.demographic_key == key; });
+    auto out = goldens_where([&](const Record& r) { return r.demographic_key == key; });
+    if (out.size() > limit) out.resize(limit);
+    return out;
   }
 
   MpiResult<std::vector<IdentifierKey>> identifiers_of_golden(GoldenId golden) override {

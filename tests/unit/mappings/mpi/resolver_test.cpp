@@ -123,6 +123,21 @@ TEST_F(ResolverTest, ReSentProbableRecordKeepsItsLinkAndOneTask) {
   EXPECT_EQ(store.open_tasks(kReviewProbableMatch), 1u);
 }
 
+TEST_F(ResolverTest, ATooCommonDemographicBlockLinksNobody) {
+  // 21 patients of one sender share name, birth date and sex (each its own MRN): a block too
+  // common to judge on. A new record from another sender is a new patient, with no review task.
+  for (int i = 0; i < 21; ++i) ok(patient("HIS", {mrn(kHisMrn, "M" + std::to_string(i))}, "张", "伟", "1990-03-07", "male"));
+  auto lis = ok(patient("LIS", {mrn(kLisPid, "L1")}, "张", "伟", "1990-03-07", "male"));
+  EXPECT_EQ(lis.grade, LinkGrade::kNew);
+  EXPECT_EQ(store.open_tasks(kReviewProbableMatch), 0u);
+}
+
+TEST_F(ResolverTest, AModestBlockStillLinksProbable) {
+  for (int i = 0; i < 3; ++i) ok(patient("HIS", {mrn(kHisMrn, "M" + std::to_string(i))}, "张", "伟", "1990-03-07", "male"));
+  auto lis = ok(patient("LIS", {mrn(kLisPid, "L1")}, "张", "伟", "1990-03-07", "male"));
+  EXPECT_EQ(lis.grade, LinkGrade::kProbable);
+}
+
 TEST_F(ResolverTest, MissingDemographicPartNeverLinksOnDemographics) {
   ok(patient("HIS", {mrn(kHisMrn, "M1")}, "张", "三", "1990-03-07", "unknown"));
   auto lis = ok(patient("LIS", {mrn(kLisPid, "L1")}, "张", "三", "1990-03-07", "unknown"));
