@@ -118,11 +118,12 @@ MpiResult<std::vector<mpi::GoldenId>> SqliteIndexStore::goldens_with_demographic
                                                                                   std::size_t limit) {
   // The limit is part of the SQL text (an integer, never input), so each limit has one cached
   // statement.
+  // Only the first `limit` source records of the block are read (the inner LIMIT), so a common
+  // key costs the same as a rare one; they cannot name more goldens than that.
   const std::string sql =
-      "SELECT l.golden_id FROM source_records sr "
-      "JOIN links l ON l.source_record_id = sr.id AND l.undone IS NULL "
-      "WHERE sr.demographic_key = ?1 AND sr.demographic_key <> '' GROUP BY l.golden_id ORDER BY MIN(l.id) LIMIT " +
-      std::to_string(limit);
+      "SELECT l.golden_id FROM (SELECT id FROM source_records WHERE demographic_key = ?1 AND demographic_key <> '' "
+      "ORDER BY id LIMIT " + std::to_string(limit) + ") sr "
+      "JOIN links l ON l.source_record_id = sr.id AND l.undone IS NULL GROUP BY l.golden_id ORDER BY MIN(l.id)";
   auto r = goldens(sql, "find patients by demographics", key, {});
   if (!r) return fail<std::vector<mpi::GoldenId>>(r.error());
   return std::move(*r);
