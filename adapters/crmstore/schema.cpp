@@ -153,7 +153,13 @@ CREATE TABLE applied_envelopes (
 );
 )SQL";
 
-constexpr std::array<const char*, 1> kMigrations{kMigration1};
+// 2: every source record upsert takes max(revision) + 1; without an index that is a full scan per
+// message, which made delivery quadratic in the number of patients.
+constexpr const char* kMigration2 = R"SQL(
+CREATE INDEX source_records_revision ON source_records(revision);
+)SQL";
+
+constexpr std::array<const char*, 2> kMigrations{kMigration1, kMigration2};
 
 }  // namespace
 
