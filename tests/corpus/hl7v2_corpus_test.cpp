@@ -7,6 +7,8 @@
 // The corpus is read where it lies, never copied into the repository. Without it every test skips
 // and says why. MEDGW_CORPUS_DIR points the tests at another copy.
 #include <gtest/gtest.h>
+
+#include "tests/support/corpus_files.hpp"
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
@@ -131,16 +133,7 @@ bool looks_like_hl7(std::string_view bytes) {
 
 Corpus scan_corpus(const fs::path& root) {
   Corpus corpus;
-  std::vector<fs::path> files;
-  for (auto it = fs::recursive_directory_iterator(root); it != fs::recursive_directory_iterator(); ++it) {
-    const std::string name = it->path().filename().string();
-    if (!name.empty() && name.front() == '_') {
-      if (it->is_directory()) it.disable_recursion_pending();
-      continue;
-    }
-    if (it->is_regular_file()) files.push_back(it->path());
-  }
-  std::sort(files.begin(), files.end());
+  const std::vector<fs::path> files = medgw::test_support::corpus_files(root);
   for (const fs::path& p : files) {
     CorpusFile f{p.lexically_relative(root).generic_string(), read_file(p)};
     if (looks_like_hl7(f.bytes)) {

@@ -252,11 +252,14 @@ def resources(bundle, kind):
     return [e["resource"] for e in bundle.get("entry", []) if e["resource"]["resourceType"] == kind]
 
 
-class ArchiveTest(unittest.TestCase):
+class GatewayTestCase(unittest.TestCase):
+    """A gateway on a fresh temporary directory per test (MEDGW_KEEP_TMP=1 keeps it)."""
+    tmp_prefix = "medgw-archive-"
+
     def setUp(self):
         if not os.access(MLLP_SEND, os.X_OK):
             self.fail("%s (Debian python3-hl7) is missing: run deploy/install-deps.sh" % MLLP_SEND)
-        self.tmp = tempfile.mkdtemp(prefix="medgw-archive-")
+        self.tmp = tempfile.mkdtemp(prefix=self.tmp_prefix)
         self.gw = Gateway(self.tmp)
 
     def tearDown(self):
@@ -282,6 +285,8 @@ class ArchiveTest(unittest.TestCase):
             what, DELIVERY_TIMEOUT_S, json.dumps(bundle)[:3000],
             open(self.gw.log_path, "rb").read().decode()[-3000:]))
 
+
+class ArchiveTest(GatewayTestCase):
     def test_adt_then_oru_give_one_patient_with_the_report_and_its_observations(self):
         self.gw.start()
         nid = national_id()

@@ -17,19 +17,15 @@ and unlink separates them, closing the task; usage and config errors exit 2.
 """
 import json
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
-import time
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import test_archive  # noqa: E402  (the Gateway helper and message builders)
-from test_archive import MEDGW, MLLP_SEND, MRN_SYSTEM, Gateway, a40, adt, msh, oru, resources  # noqa: E402
+from test_archive import MEDGW, MRN_SYSTEM, a40, adt, msh, oru, resources  # noqa: E402
 
-DELIVERY_TIMEOUT_S = test_archive.DELIVERY_TIMEOUT_S
 # The check-up centre numbers its clients itself: another authority than the hospital's MRNs (two
 # different MRNs of one authority are two people, never a probable match).
 CHECKUP_SYSTEM = "urn:oid:1.2.156.112604.1.2.9"
@@ -50,21 +46,8 @@ def adt_from(sender, control_id, number, name, birth, sex):
     ]) + "\r"
 
 
-class ArchiveAdminTest(unittest.TestCase):
-    def setUp(self):
-        if not os.access(MLLP_SEND, os.X_OK):
-            self.fail("%s (Debian python3-hl7) is missing: run deploy/install-deps.sh" % MLLP_SEND)
-        self.tmp = tempfile.mkdtemp(prefix="medgw-archive-admin-")
-        self.gw = Gateway(self.tmp)
-
-    def tearDown(self):
-        try:
-            self.gw.stop()
-        finally:
-            if os.environ.get("MEDGW_KEEP_TMP"):
-                print("kept", self.tmp)
-            else:
-                shutil.rmtree(self.tmp, ignore_errors=True)
+class ArchiveAdminTest(test_archive.GatewayTestCase):
+    tmp_prefix = "medgw-archive-admin-"
 
     def medgw(self, *args, config=None):
         """Runs `medgw archive ARGS --config CONFIG`; returns (exit status, stdout, stderr)."""
@@ -76,18 +59,6 @@ class ArchiveAdminTest(unittest.TestCase):
         code, out, err = self.medgw(*args, "--json")
         self.assertEqual(code, 0, "medgw archive %s: %s%s" % (" ".join(args), out, err))
         return json.loads(out)
-
-    def wait_archive(self, identifier, done, what):
-        deadline = time.monotonic() + DELIVERY_TIMEOUT_S
-        bundle = None
-        while time.monotonic() < deadline:
-            bundle = self.gw.archive(identifier)
-            if bundle is not None and done(bundle):
-                return bundle
-            time.sleep(0.1)
-        self.fail("%s: not in the archive after %d s; last: %s\nlog:\n%s" % (
-            what, DELIVERY_TIMEOUT_S, json.dumps(bundle)[:3000],
-            open(self.gw.log_path, "rb").read().decode()[-3000:]))
 
     def golden_of(self, bundle):
         return int(resources(bundle, "Patient")[0]["id"])

@@ -13,6 +13,8 @@
 // references stay inside the archive. Skipped, saying so, when the corpus is absent. The counts
 // are printed for the ctest log.
 #include <gtest/gtest.h>
+
+#include "tests/support/corpus_files.hpp"
 #include <rapidjson/document.h>
 #include <sqlite3.h>
 #include <unistd.h>
@@ -77,16 +79,7 @@ std::string family_of(const std::string& raw) {
 // named _* (indexes, oracles). Each message of a file is one envelope, as if framed by MLLP; a file
 // read_batch cannot split goes through whole, as a peer could send it (the mapper must say why).
 std::vector<CorpusMessage> load_corpus(const fs::path& root) {
-  std::vector<fs::path> files;
-  for (auto it = fs::recursive_directory_iterator(root); it != fs::recursive_directory_iterator(); ++it) {
-    const std::string name = it->path().filename().string();
-    if (!name.empty() && name.front() == '_') {
-      if (it->is_directory()) it.disable_recursion_pending();
-      continue;
-    }
-    if (it->is_regular_file()) files.push_back(it->path());
-  }
-  std::sort(files.begin(), files.end());
+  const std::vector<fs::path> files = medgw::test_support::corpus_files(root);
   std::vector<CorpusMessage> out;
   for (const fs::path& p : files) {
     const std::string rel = fs::relative(p, root).generic_string();

@@ -4,6 +4,8 @@
 // ASan + UBSan). Skipped, saying so, when the corpus is absent. The counts are printed.
 #include <gtest/gtest.h>
 
+#include "tests/support/corpus_files.hpp"
+
 #include <algorithm>
 #include <cstdlib>
 #include <iostream>
@@ -32,16 +34,7 @@ TEST(V2Corpus, EveryMessageMapsOrSaysWhy) {
                  << " is not a directory, so the mapping corpus test is skipped (MEDGW_CORPUS_DIR overrides it)";
   }
   // Same selection as tests/corpus: every file, except folders and files named _* (oracles).
-  std::vector<fs::path> files;
-  for (auto it = fs::recursive_directory_iterator(root); it != fs::recursive_directory_iterator(); ++it) {
-    const std::string name = it->path().filename().string();
-    if (!name.empty() && name.front() == '_') {
-      if (it->is_directory()) it.disable_recursion_pending();
-      continue;
-    }
-    if (it->is_regular_file()) files.push_back(it->path());
-  }
-  std::sort(files.begin(), files.end());
+  const std::vector<fs::path> files = medgw::test_support::corpus_files(root);
 
   std::size_t parsed = 0, in_scope = 0, mapped = 0;
   std::map<std::string, std::size_t> errors;  // "kind: reason" -> count
