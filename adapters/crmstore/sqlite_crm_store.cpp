@@ -49,7 +49,11 @@ Expected<std::unique_ptr<SqliteCrmStore>, std::string> SqliteCrmStore::open(cons
                              "PRAGMA busy_timeout = 5000",
                              // 64 MiB of page cache (the default is 2 MiB): the index lookups of
                              // every change set would otherwise re-read pages through the kernel.
-                             "PRAGMA cache_size = -65536"}) {
+                             "PRAGMA cache_size = -65536",
+                             // The savepoint of each change set keeps the original of every page it
+                             // touches in a statement journal; in memory (a few pages per change
+                             // set) instead of a temp file, that costs no write() per page.
+                             "PRAGMA temp_store = MEMORY"}) {
     if (auto r = (*db)->exec(pragma, "configure"); !r) return unexpected("crm store " + path + ": " + r.error().message);
   }
   if (auto v = sqlite::migrate(**db); !v) return unexpected("crm store " + path + ": " + v.error().message);
@@ -85,6 +89,18 @@ void SqliteCrmStore::rollback() { (void)db_->exec("ROLLBACK", "rollback"); }
 
 Expected<std::vector<ApplyResult>, StoreError> SqliteCrmStore::apply(std::span<const ChangeItem> batch) {
   std::lock_guard lock(mu_);
+  // Almost every batch applies whole. So it is first written without a savepoint per change set
+  // (a savepoint journals every page its change set touches: a third of the writer's time); only
+  // when a change set is refused is the transaction rolled back and the batch written again with
+  // savepoints, so the refused one is undone alone. Resolution is deterministic given the
+  // database, so the second pass decides exactly as the first.
+  auto fast = apply_batch(batch, /*savepoints=*/false);
+  if (fast || !fast.error().retryable || fast.error().message != kNeedsSavepoints) return fast;
+  return apply_batch(batch, /*savepoints=*/true);
+}
+
+Expected<std::vector<ApplyResult>, StoreError> SqliteCrmStore::apply_batch(std::span<const ChangeItem> batch,
+                                                                         bool savepoints) {
   if (auto r = begin(); !r) return unexpected(r.error());
   const auto day = today();
   std::vector<ApplyResult> results;
@@ -93,11 +109,17 @@ Expected<std::vector<ApplyResult>, StoreError> SqliteCrmStore::apply(std::span<c
     rollback();
     return unexpected(std::move(e));
   };
+  auto exec = [&](const char* sql, std::string_view what) -> Expected<Ok, StoreError> {
+    if (!savepoints) return Ok{};
+    if (auto r = db_->exec(sql, what); !r) return unexpected(to_store_error(r.error()));
+    return Ok{};
+  };
   for (const ChangeItem& item : batch) {
-    if (auto r = db_->exec("SAVEPOINT item", "begin item"); !r) return abort(to_store_error(r.error()));
+    if (auto r = exec("SAVEPOINT item", "begin item"); !r) return abort(r.error());
     auto refuse = [&](std::string reason) -> Expected<Ok, StoreError> {
-      if (auto r = db_->exec("ROLLBACK TO item", "roll back item"); !r) return unexpected(to_store_error(r.error()));
-      if (auto r = db_->exec("RELEASE item", "release item"); !r) return unexpected(to_store_error(r.error()));
+      if (!savepoints) return unexpected(StoreError{std::string(kNeedsSavepoints), true});
+      if (auto r = exec("ROLLBACK TO item", "roll back item"); !r) return r;
+      if (auto r = exec("RELEASE item", "release item"); !r) return r;
       results.push_back({ApplyStatus::kRefused, std::move(reason)});
       return Ok{};
     };
@@ -108,7 +130,7 @@ Expected<std::vector<ApplyResult>, StoreError> SqliteCrmStore::apply(std::span<c
       auto seen = q->bind(1, static_cast<std::int64_t>(item.envelope_id)).single_int64();
       if (!seen) return abort(to_store_error(seen.error()));
       if (*seen) {
-        if (auto r = db_->exec("RELEASE item", "release item"); !r) return abort(to_store_error(r.error()));
+        if (auto r = exec("RELEASE item", "release item"); !r) return abort(r.error());
         results.push_back({ApplyStatus::kAlreadyApplied, {}});
         continue;
       }
@@ -134,7 +156,7 @@ Expected<std::vector<ApplyResult>, StoreError> SqliteCrmStore::apply(std::span<c
         return abort(to_store_error(r.error()));
       }
     }
-    if (auto r = db_->exec("RELEASE item", "release item"); !r) return abort(to_store_error(r.error()));
+    if (auto r = exec("RELEASE item", "release item"); !r) return abort(r.error());
     results.push_back({ApplyStatus::kApplied, {}});
   }
   if (auto r = commit(); !r) return unexpected(r.error());
