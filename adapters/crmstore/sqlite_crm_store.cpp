@@ -94,13 +94,14 @@ Expected<std::vector<ApplyResult>, StoreError> SqliteCrmStore::apply(std::span<c
   // when a change set is refused is the transaction rolled back and the batch written again with
   // savepoints, so the refused one is undone alone. Resolution is deterministic given the
   // database, so the second pass decides exactly as the first.
-  auto fast = apply_batch(batch, /*savepoints=*/false);
-  if (fast || !fast.error().retryable || fast.error().message != kNeedsSavepoints) return fast;
-  return apply_batch(batch, /*savepoints=*/true);
+  bool refused = false;
+  auto fast = apply_batch(batch, /*savepoints=*/false, refused);
+  if (!refused) return fast;
+  return apply_batch(batch, /*savepoints=*/true, refused);
 }
 
 Expected<std::vector<ApplyResult>, StoreError> SqliteCrmStore::apply_batch(std::span<const ChangeItem> batch,
-                                                                         bool savepoints) {
+                                                                         bool savepoints, bool& refused) {
   if (auto r = begin(); !r) return unexpected(r.error());
   const auto day = today();
   std::vector<ApplyResult> results;
@@ -117,7 +118,10 @@ Expected<std::vector<ApplyResult>, StoreError> SqliteCrmStore::apply_batch(std::
   for (const ChangeItem& item : batch) {
     if (auto r = exec("SAVEPOINT item", "begin item"); !r) return abort(r.error());
     auto refuse = [&](std::string reason) -> Expected<Ok, StoreError> {
-      if (!savepoints) return unexpected(StoreError{std::string(kNeedsSavepoints), true});
+      if (!savepoints) {
+        refused = true;  // the caller runs the batch again with savepoints
+        return unexpected(StoreError{"a change set was refused: the batch is applied again with savepoints", true});
+      }
       if (auto r = exec("ROLLBACK TO item", "roll back item"); !r) return r;
       if (auto r = exec("RELEASE item", "release item"); !r) return r;
       results.push_back({ApplyStatus::kRefused, std::move(reason)});

@@ -100,10 +100,10 @@ class SqliteCrmStore final : public CrmStore {
  private:
   explicit SqliteCrmStore(sqlite::DbPtr db) : db_(std::move(db)) {}
   std::chrono::year_month_day today() const;
-  // One pass over a batch in one transaction; without savepoints, a refused change set fails the
-  // pass with kNeedsSavepoints (rolled back) so apply() runs it again with them.
-  Expected<std::vector<ApplyResult>, StoreError> apply_batch(std::span<const ChangeItem> batch, bool savepoints);
-  static constexpr std::string_view kNeedsSavepoints = "a change set was refused: apply again with savepoints";
+  // One pass over a batch in one transaction. Without savepoints, a refused change set rolls the
+  // pass back and sets `refused`, so apply() runs the batch again with them.
+  Expected<std::vector<ApplyResult>, StoreError> apply_batch(std::span<const ChangeItem> batch, bool savepoints,
+                                                             bool& refused);
   Expected<sqlite::Ok, StoreError> begin();
   Expected<sqlite::Ok, StoreError> commit();
   void rollback();

@@ -4,7 +4,7 @@
 # Usage: tests/bench/e2e_bench.sh [--messages N] [--connections C] [--patients P] [--medgw BIN]
 #                                 [--work-dir DIR] [--site FILE]
 #
-#   --messages N      ORUs to send (default 50000)
+#   --messages N      ORUs to send (default 30000)
 #   --connections C   MLLP connections of the load generator, one message outstanding each (32)
 #   --patients P      distinct patients the reports spread over (default 5000)
 #   --medgw BIN       medgw binary (default: $MEDGW, else build/release/gateway/medgw); it is both
@@ -35,7 +35,7 @@ usage() {
   exit "${1:-0}"
 }
 
-messages=50000
+messages=30000
 conns=32
 patients=5000
 medgw="${MEDGW:-}"
