@@ -28,9 +28,16 @@ enum class ApplyStatus {
   kRefused,         // permanent: this change set can never apply (the pipeline parks it)
 };
 
+// Why a change set was refused, for callers that answer a client (the FHIR API: 412, 404, 422).
+inline constexpr std::string_view kRefusedVersionConflict = "version-conflict";  // If-Match failed
+inline constexpr std::string_view kRefusedNotFound = "not-found";                // update of an unknown id
+inline constexpr std::string_view kRefusedUnknownSubject = "unknown-subject";    // no such patient
+inline constexpr std::string_view kRefusedInvalid = "invalid";                   // anything else
+
 struct ApplyResult {
   ApplyStatus status = ApplyStatus::kApplied;
   std::string reason;  // for kRefused: why, naming the element, never PHI
+  std::string_view code;  // for kRefused: one of kRefused*
 };
 
 struct StoreError {

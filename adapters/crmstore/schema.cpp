@@ -159,7 +159,63 @@ constexpr const char* kMigration2 = R"SQL(
 CREATE INDEX source_records_revision ON source_records(revision);
 )SQL";
 
-constexpr std::array<const char*, 2> kMigrations{kMigration1, kMigration2};
+// 3: the FHIR API (issue 5).
+// - version: every resource row and source record counts its changes (meta.versionId, ETag,
+//   If-Match); resource_history keeps each replaced version (vread, _history).
+// - Search indexes written at apply: resource_tokens (token parameters — code, category,
+//   identifier, status — over every coding, not only the first), patient_names (each name part,
+//   lower-cased, for Patient?name=), source_records.birth_date and gender.
+// - audit_log: every read of patient data through the API (who, when, which patient, which query).
+constexpr const char* kMigration3 = R"SQL(
+ALTER TABLE source_records ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE source_records ADD COLUMN birth_date TEXT NOT NULL DEFAULT '';
+ALTER TABLE source_records ADD COLUMN gender TEXT NOT NULL DEFAULT '';
+ALTER TABLE encounters ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE orders ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE reports ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE observations ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE documents ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE imaging_studies ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+CREATE TABLE resource_history (
+  id INTEGER PRIMARY KEY,
+  resource_type TEXT NOT NULL,
+  resource_id INTEGER NOT NULL,
+  version INTEGER NOT NULL,
+  resource TEXT NOT NULL,
+  updated TEXT NOT NULL,
+  envelope_id INTEGER NOT NULL,
+  UNIQUE (resource_type, resource_id, version)
+);
+CREATE TABLE resource_tokens (
+  resource_type TEXT NOT NULL,
+  resource_id INTEGER NOT NULL,
+  param TEXT NOT NULL,
+  system TEXT NOT NULL,
+  code TEXT NOT NULL
+);
+CREATE INDEX resource_tokens_code ON resource_tokens(resource_type, param, code, system);
+CREATE INDEX resource_tokens_resource ON resource_tokens(resource_type, resource_id);
+CREATE TABLE patient_names (
+  source_record_id INTEGER NOT NULL REFERENCES source_records(id),
+  part TEXT NOT NULL
+);
+CREATE INDEX patient_names_part ON patient_names(part, source_record_id);
+CREATE INDEX patient_names_record ON patient_names(source_record_id);
+CREATE INDEX source_records_birth_date ON source_records(birth_date) WHERE birth_date <> '';
+CREATE TABLE audit_log (
+  id INTEGER PRIMARY KEY,
+  at TEXT NOT NULL,
+  client TEXT NOT NULL,
+  action TEXT NOT NULL,
+  resource_type TEXT NOT NULL,
+  golden_id INTEGER,
+  query TEXT NOT NULL,
+  outcome TEXT NOT NULL
+);
+CREATE INDEX audit_log_golden ON audit_log(golden_id, at);
+)SQL";
+
+constexpr std::array<const char*, 3> kMigrations{kMigration1, kMigration2, kMigration3};
 
 }  // namespace
 

@@ -9,6 +9,9 @@ namespace medgw {
 // Content types of the raw bytes.
 inline constexpr const char* kContentTypeHl7v2 = "application/hl7-v2";
 inline constexpr const char* kContentTypeFhirJson = "application/fhir+json";
+// A FHIR API write (create, update, transaction, batch entry): the request body as received plus
+// what the mapping needs from the request (interaction, client, ids, If-Match); mappings/fhir.
+inline constexpr const char* kContentTypeFhirInteraction = "application/vnd.medgw.fhir-interaction+json";
 
 struct Envelope {
   std::uint64_t id = 0;            // assigned by the queue at append; increases with time

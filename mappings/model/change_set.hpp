@@ -15,6 +15,7 @@
 // References between resources of one change set are written "<Type>/<key>" (for example
 // DiagnosticReport.result = "Observation/F123|2345-7|"); references to the patient are left empty:
 // the store fills them with the golden patient once resolved.
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,10 +24,22 @@
 
 namespace medgw::model {
 
+// FHIR updates (mappings/fhir) address a stored row by its id and may carry the version the client
+// last read (If-Match). Both are empty for HL7 v2, which only knows business keys.
+struct UpdateTarget {
+  std::string id;                     // the stored resource's id ("17", or "src-4" for a Patient)
+  std::optional<std::int64_t> if_match;  // refuse (kRefusedVersionConflict) unless the stored version is this
+};
+
 template <class Resource>
 struct Keyed {
   std::string key;
   Resource resource;
+  UpdateTarget target;  // id set: update that row (it must exist), keep its key; else upsert by key
+  // FHIR: the resource as received, its references to resources of this change set already in
+  // "<Type>/<key>" form. When set, the store keeps this JSON (id, meta and references rewritten)
+  // instead of serialising `resource`, so elements the model does not carry are not lost.
+  std::string fhir_json;
 };
 
 // A source record: what one sender says about one patient (PID). `sender` names the sending
@@ -34,6 +47,17 @@ struct Keyed {
 struct PatientRecord {
   std::string sender;
   Patient patient;
+  UpdateTarget target;  // FHIR update of a source record: id "src-<n>"
+  std::string fhir_json;  // FHIR: the Patient as received (see Keyed::fhir_json)
+};
+
+// FHIR resources name their patient by reference instead of carrying a PID: medgw's own Patient id
+// ("<golden>" or "src-<record>", as the FHIR API serves them) or a logical reference by identifier
+// (the patient some sender registered with it). The store resolves it to the golden patient and
+// refuses the change set (kRefusedUnknownSubject) when nobody matches; it never creates a patient.
+struct SubjectReference {
+  std::string patient_id;
+  std::optional<Identifier> identifier;
 };
 
 // ADT^A40 (merge patient - patient identifier list) and A34 (merge patient information - patient
@@ -49,6 +73,7 @@ struct ChangeSet {
   std::string sender;              // MSH-3^MSH-4, the same as patient->sender
   std::string event_time;          // EVN-2 or MSH-7, FHIR dateTime
   std::optional<PatientRecord> patient;  // the subject of everything below
+  std::optional<SubjectReference> subject;  // instead of `patient` (FHIR): an existing patient
   std::vector<Keyed<Encounter>> encounters;
   std::vector<Keyed<ServiceRequest>> orders;
   std::vector<Keyed<DiagnosticReport>> reports;
