@@ -1,13 +1,21 @@
 #include "adapters/crmstore/change_set_writer.hpp"
 
+#include <charconv>
 #include <cstdlib>
 #include <map>
 #include <string_view>
 #include <utility>
 
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "adapters/crmstore/crm_store.hpp"
+#include "adapters/crmstore/search_index.hpp"
 #include "adapters/crmstore/sqlite_index_store.hpp"
 #include "adapters/crmstore/timestamp.hpp"
 #include "mappings/model/fhir_json.hpp"
+#include "mappings/mpi/identity.hpp"
 #include "mappings/mpi/merge.hpp"
 #include "mappings/mpi/resolver.hpp"
 
@@ -141,26 +149,50 @@ struct Row {
   std::string previous;
 };
 
+// A logical id as the store hands them out: decimal digits, no sign, no leading zero.
+std::optional<std::int64_t> parse_id(std::string_view text) {
+  if (text.empty() || text.size() > 18 || text.front() == '0') return std::nullopt;
+  std::int64_t v = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc{} || end != text.data() + text.size() || v <= 0) return std::nullopt;
+  return v;
+}
+
+// "src-<n>" -> n.
+std::optional<std::int64_t> parse_source_record_id(std::string_view text) {
+  constexpr std::string_view kPrefix = "src-";
+  if (text.substr(0, kPrefix.size()) != kPrefix) return std::nullopt;
+  return parse_id(text.substr(kPrefix.size()));
+}
+
+WriteOutcome refusal(std::string_view code, std::string reason) { return WriteOutcome{true, std::move(reason), code}; }
+
 class Writer {
  public:
   Writer(Db& db, const model::ChangeSet& changes, std::uint64_t envelope_id)
       : db_(db), changes_(changes), envelope_(static_cast<std::int64_t>(envelope_id)), now_(utc_timestamp()) {}
 
-  DbResult<Ok> write_all(mpi::SourceRecordId record, mpi::GoldenId golden) {
+  // Refused (an update target that does not exist or moved on, FHIR JSON that is not an object):
+  // the outcome says why, and the caller rolls back what was written.
+  DbResult<std::optional<WriteOutcome>> write_all(mpi::SourceRecordId record, mpi::GoldenId golden) {
     record_ = record;
     golden_ = golden;
-    if (auto r = reserve_all(changes_.encounters); !r) return r;
-    if (auto r = reserve_all(changes_.orders); !r) return r;
-    if (auto r = reserve_all(changes_.studies); !r) return r;
-    if (auto r = reserve_all(changes_.observations); !r) return r;
-    if (auto r = reserve_all(changes_.reports); !r) return r;
-    if (auto r = reserve_all(changes_.documents); !r) return r;
-    if (auto r = write_each(changes_.encounters); !r) return r;
-    if (auto r = write_each(changes_.orders); !r) return r;
-    if (auto r = write_each(changes_.studies); !r) return r;
-    if (auto r = write_each(changes_.observations); !r) return r;
-    if (auto r = write_each(changes_.reports); !r) return r;
-    return write_each(changes_.documents);
+    auto steps = [&]() -> DbResult<Ok> {
+      if (auto r = reserve_all(changes_.encounters); !r || refused_) return r;
+      if (auto r = reserve_all(changes_.orders); !r || refused_) return r;
+      if (auto r = reserve_all(changes_.studies); !r || refused_) return r;
+      if (auto r = reserve_all(changes_.observations); !r || refused_) return r;
+      if (auto r = reserve_all(changes_.reports); !r || refused_) return r;
+      if (auto r = reserve_all(changes_.documents); !r || refused_) return r;
+      if (auto r = write_each(changes_.encounters); !r || refused_) return r;
+      if (auto r = write_each(changes_.orders); !r || refused_) return r;
+      if (auto r = write_each(changes_.studies); !r || refused_) return r;
+      if (auto r = write_each(changes_.observations); !r || refused_) return r;
+      if (auto r = write_each(changes_.reports); !r || refused_) return r;
+      return write_each(changes_.documents);
+    };
+    if (auto r = steps(); !r) return unexpected(r.error());
+    return std::move(refused_);
   }
 
   DbResult<Ok> event(std::string_view kind, mpi::GoldenId golden, std::string_view type, std::int64_t id) {
@@ -173,10 +205,18 @@ class Writer {
   }
 
  private:
+  void refuse(std::string_view code, std::string reason) {
+    if (!refused_) refused_ = refusal(code, std::move(reason));
+  }
+
   template <class R>
   DbResult<Ok> reserve_all(const std::vector<model::Keyed<R>>& items) {
     const std::string table = TableOf<R>::table;
     for (const auto& item : items) {
+      if (!item.target.id.empty()) {
+        if (auto r = reserve_target(item); !r || refused_) return r;
+        continue;
+      }
       {
         auto q = db_.query("INSERT INTO " + table +
                                " (sender, key, status, code_system, code, effective, resource, envelope_id, updated) "
@@ -198,14 +238,46 @@ class Writer {
     return Ok{};
   }
 
-  // "<Type>/<key>" -> "<Type>/<id>", for a resource of this set or one this sender stored before.
-  DbResult<Ok> rewrite(Reference& ref) {
-    const auto slash = ref.reference.find('/');
-    if (slash == std::string::npos) return Ok{};
-    const std::string type = ref.reference.substr(0, slash);
-    const std::string key = ref.reference.substr(slash + 1);
+  // An update of a stored row by its id (FHIR PUT): the row must exist and, with If-Match, be at
+  // that version. Its key stays what it was: the id names the row, not the key.
+  template <class R>
+  DbResult<Ok> reserve_target(const model::Keyed<R>& item) {
+    const std::string type = TableOf<R>::type;
+    const std::string name = type + "/" + item.target.id;
+    const auto id = parse_id(item.target.id);
+    if (!id) {
+      refuse(kRefusedNotFound, "no " + type + " with the id of the update");
+      return Ok{};
+    }
+    auto q = db_.query(std::string("SELECT resource, version FROM ") + TableOf<R>::table + " WHERE id = ?1",
+                       "read update target");
+    if (!q) return unexpected(q.error());
+    q->bind(1, *id);
+    auto row = q->step();
+    if (!row) return unexpected(row.error());
+    if (!*row || q->text(0).empty()) {
+      refuse(kRefusedNotFound, "no " + name);
+      return Ok{};
+    }
+    const std::int64_t version = q->int64(1);
+    if (item.target.if_match && *item.target.if_match != version) {
+      refuse(kRefusedVersionConflict, name + " is at version " + std::to_string(version) + ", not " +
+                                          std::to_string(*item.target.if_match));
+      return Ok{};
+    }
+    rows_[{type, item.key}] = Row{*id, q->text(0)};
+    return Ok{};
+  }
+
+  // "<Type>/<key>" -> "<Type>/<id>", for a resource of this set or one this sender stored before;
+  // nullopt when it names neither (kept as sent: a later message may bring it).
+  DbResult<std::optional<std::string>> resolve_reference(std::string_view reference) {
+    const auto slash = reference.find('/');
+    if (slash == std::string_view::npos) return std::optional<std::string>();
+    const std::string type(reference.substr(0, slash));
+    const std::string key(reference.substr(slash + 1));
     const char* table = table_for_type(type);
-    if (table == nullptr) return Ok{};
+    if (table == nullptr) return std::optional<std::string>();
     std::optional<std::int64_t> id;
     if (auto it = rows_.find({type, key}); it != rows_.end()) {
       id = it->second.id;
@@ -217,9 +289,16 @@ class Writer {
       if (!got) return unexpected(got.error());
       id = *got;
     }
-    if (id) {
-      ref.reference = type + "/" + std::to_string(*id);
-      if (ref.type.empty()) ref.type = type;
+    if (!id) return std::optional<std::string>();
+    return std::optional<std::string>(type + "/" + std::to_string(*id));
+  }
+
+  DbResult<Ok> rewrite(Reference& ref) {
+    auto resolved = resolve_reference(ref.reference);
+    if (!resolved) return unexpected(resolved.error());
+    if (*resolved) {
+      if (ref.type.empty()) ref.type = ref.reference.substr(0, ref.reference.find('/'));
+      ref.reference = std::move(**resolved);
     }
     return Ok{};
   }
@@ -229,6 +308,85 @@ class Writer {
       if (auto res = rewrite(r); !res) return res;
     }
     return Ok{};
+  }
+
+  // Every "reference" string in a FHIR JSON value, at any depth.
+  DbResult<Ok> rewrite_json(rapidjson::Value& v, rapidjson::Document::AllocatorType& alloc) {
+    if (v.IsArray()) {
+      for (auto& item : v.GetArray()) {
+        if (auto r = rewrite_json(item, alloc); !r) return r;
+      }
+    } else if (v.IsObject()) {
+      for (auto& m : v.GetObject()) {
+        if (m.value.IsString() && std::string_view(m.name.GetString(), m.name.GetStringLength()) == "reference") {
+          auto resolved = resolve_reference({m.value.GetString(), m.value.GetStringLength()});
+          if (!resolved) return unexpected(resolved.error());
+          if (*resolved) {
+            m.value.SetString((*resolved)->c_str(), static_cast<rapidjson::SizeType>((*resolved)->size()), alloc);
+          }
+        } else if (auto r = rewrite_json(m.value, alloc); !r) {
+          return r;
+        }
+      }
+    }
+    return Ok{};
+  }
+
+  // The FHIR JSON received, as stored: resourceType and id first, no meta, the subject the golden
+  // patient, references rewritten. nullopt when it is not a JSON object.
+  DbResult<std::optional<std::string>> stored_json(std::string_view type, std::string_view fhir_json,
+                                                   std::int64_t id) {
+    rapidjson::Document d;
+    d.Parse(fhir_json.data(), fhir_json.size());
+    if (d.HasParseError() || !d.IsObject()) return std::optional<std::string>();
+    auto& alloc = d.GetAllocator();
+    for (auto& m : d.GetObject()) {
+      const std::string_view name(m.name.GetString(), m.name.GetStringLength());
+      if (name == "subject" || name == "resourceType" || name == "id" || name == "meta") continue;
+      if (auto r = rewrite_json(m.value, alloc); !r) return unexpected(r.error());
+    }
+    const std::string ident = std::to_string(id);
+    const std::string subject = "Patient/" + std::to_string(golden_);
+    rapidjson::StringBuffer buf;
+    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+    w.StartObject();
+    w.Key("resourceType");
+    w.String(type.data(), static_cast<rapidjson::SizeType>(type.size()));
+    w.Key("id");
+    w.String(ident.c_str(), static_cast<rapidjson::SizeType>(ident.size()));
+    bool wrote_subject = false;
+    auto write_subject = [&](const rapidjson::Value* original) {
+      w.Key("subject");
+      w.StartObject();
+      w.Key("reference");
+      w.String(subject.c_str(), static_cast<rapidjson::SizeType>(subject.size()));
+      w.Key("type");
+      w.String("Patient");
+      if (original != nullptr && original->IsObject()) {
+        // display, identifier and extensions of the reference stay as sent.
+        for (const auto& m : original->GetObject()) {
+          const std::string_view name(m.name.GetString(), m.name.GetStringLength());
+          if (name == "reference" || name == "type") continue;
+          w.Key(m.name.GetString(), m.name.GetStringLength());
+          m.value.Accept(w);
+        }
+      }
+      w.EndObject();
+      wrote_subject = true;
+    };
+    for (const auto& m : d.GetObject()) {
+      const std::string_view name(m.name.GetString(), m.name.GetStringLength());
+      if (name == "resourceType" || name == "id" || name == "meta") continue;
+      if (name == "subject") {
+        write_subject(&m.value);
+        continue;
+      }
+      w.Key(m.name.GetString(), m.name.GetStringLength());
+      m.value.Accept(w);
+    }
+    if (!wrote_subject) write_subject(nullptr);
+    w.EndObject();
+    return std::optional<std::string>(std::string(buf.GetString(), buf.GetSize()));
   }
 
   void set_subject(Reference& subject) const {
@@ -269,18 +427,27 @@ class Writer {
   template <class R>
   DbResult<Ok> write_each(const std::vector<model::Keyed<R>>& items) {
     for (const auto& item : items) {
-      if (auto r = write_one(item); !r) return r;
+      if (auto r = write_one(item); !r || refused_) return r;
     }
     return Ok{};
   }
 
-  DbResult<Ok> keep_history(std::int64_t observation) {
+  DbResult<Ok> keep_history(std::string_view type, const char* table, std::int64_t id) {
+    if (type == "Observation") {
+      auto q = db_.query(
+          "INSERT INTO observation_history (observation_id, status, value_num, value_unit, resource, envelope_id, "
+          "replaced) SELECT id, status, value_num, value_unit, resource, envelope_id, ?2 FROM observations WHERE id = ?1",
+          "keep observation history");
+      if (!q) return unexpected(q.error());
+      if (auto r = q->bind(1, id).bind(2, now_).run(); !r) return r;
+    }
     auto q = db_.query(
-        "INSERT INTO observation_history (observation_id, status, value_num, value_unit, resource, envelope_id, "
-        "replaced) SELECT id, status, value_num, value_unit, resource, envelope_id, ?2 FROM observations WHERE id = ?1",
-        "keep observation history");
+        "INSERT INTO resource_history (resource_type, resource_id, version, resource, updated, envelope_id) "
+        "SELECT ?2, id, version, resource, updated, envelope_id FROM " +
+            std::string(table) + " WHERE id = ?1",
+        "keep resource history");
     if (!q) return unexpected(q.error());
-    return q->bind(1, observation).bind(2, now_).run();
+    return q->bind(1, id).bind(2, type).run();
   }
 
   template <class R>
@@ -289,26 +456,40 @@ class Writer {
     R resource = item.resource;
     resource.id = std::to_string(row.id);
     if (auto r = prepare(resource); !r) return r;
-    const std::string json = model::to_json(resource);
+    const std::string model_json = model::to_json(resource);
+    std::string json;
+    if (item.fhir_json.empty()) {
+      json = model_json;
+    } else {
+      auto stored = stored_json(TableOf<R>::type, item.fhir_json, row.id);
+      if (!stored) return unexpected(stored.error());
+      if (!*stored) {
+        refuse(kRefusedInvalid, std::string(TableOf<R>::type) + ": the FHIR JSON received is not a JSON object");
+        return Ok{};
+      }
+      json = std::move(**stored);
+    }
     if (json == row.previous) return Ok{};  // sent again unchanged
     const Columns c = columns_of(resource);
-    constexpr bool is_observation = std::is_same_v<R, model::Observation>;
-    if constexpr (is_observation) {
-      if (!row.previous.empty()) {
-        if (auto r = keep_history(row.id); !r) return r;
-      }
+    const bool replaces = !row.previous.empty();
+    if (replaces) {
+      if (auto r = keep_history(TableOf<R>::type, TableOf<R>::table, row.id); !r) return r;
     }
     {
       const std::string table = TableOf<R>::table;
       auto q = db_.query("UPDATE " + table +
                              " SET source_record_id = ?2, golden_id = ?3, status = ?4, code_system = ?5, code = ?6, "
-                             "effective = ?7, resource = ?8, envelope_id = ?9, updated = ?10 WHERE id = ?1",
+                             "effective = ?7, resource = ?8, envelope_id = ?9, updated = ?10, "
+                             "version = version + ?11 WHERE id = ?1",
                          "write resource");
       if (!q) return unexpected(q.error());
       q->bind(1, row.id).bind(2, record_).bind(3, golden_).bind(4, c.status).bind(5, c.code_system);
       q->bind(6, c.code).bind(7, c.effective).bind(8, json).bind(9, envelope_).bind(10, now_);
+      q->bind(11, replaces ? 1 : 0);
       if (auto r = q->run(); !r) return r;
     }
+    if (auto r = write_search_tokens(db_, TableOf<R>::type, row.id, model_json); !r) return r;
+    constexpr bool is_observation = std::is_same_v<R, model::Observation>;
     if constexpr (is_observation) {
       auto q = db_.query("UPDATE observations SET value_num = ?2, value_unit = ?3, abnormal = ?4 WHERE id = ?1",
                          "write observation value");
@@ -320,7 +501,7 @@ class Writer {
       if (c.abnormal) return event("abnormal-result", golden_, TableOf<R>::type, row.id);
     }
     if constexpr (std::is_same_v<R, model::DiagnosticReport>) {
-      return event(row.previous.empty() ? "new-report" : "report-updated", golden_, TableOf<R>::type, row.id);
+      return event(replaces ? "report-updated" : "new-report", golden_, TableOf<R>::type, row.id);
     }
     return Ok{};
   }
@@ -332,6 +513,7 @@ class Writer {
   mpi::SourceRecordId record_ = 0;
   mpi::GoldenId golden_ = 0;
   std::map<std::pair<std::string, std::string>, Row> rows_;
+  std::optional<WriteOutcome> refused_;
 };
 
 bool has_resources(const model::ChangeSet& c) {
@@ -339,27 +521,157 @@ bool has_resources(const model::ChangeSet& c) {
          !c.documents.empty() || !c.studies.empty();
 }
 
-DbResult<WriteOutcome> refused(std::string reason) { return WriteOutcome{true, std::move(reason)}; }
+// The patient a change set's resources belong to: the golden patient, and the source record the
+// rows are attached to.
+struct Subject {
+  mpi::SourceRecordId record = 0;
+  mpi::GoldenId golden = 0;
+};
+
+// ChangeSet::subject -> the golden patient; nullopt when nobody matches. Rows belong to a source
+// record, not to a golden patient directly: every link change (merge, unlink, undo) moves the rows
+// of the records it moves (SqliteIndexStore::retarget), so a row must follow some record.
+// - "src-<n>": record n itself, so the row goes where the record the client named goes;
+// - an identifier: the record holding it (the one whose link decided the golden patient);
+// - "<n>": the golden patient's lowest-numbered current record (its oldest). Were that record
+//   later unlinked, the row would go with it; no choice is right in every case, and the oldest
+//   record is the one the golden patient was created for.
+DbResult<std::optional<Subject>> resolve_subject(Db& db, const model::SubjectReference& ref) {
+  using Found = std::optional<Subject>;
+  if (!ref.patient_id.empty()) {
+    if (const auto record = parse_source_record_id(ref.patient_id)) {
+      auto q = db.query("SELECT golden_id FROM links WHERE source_record_id = ?1 AND undone IS NULL",
+                        "resolve subject");
+      if (!q) return unexpected(q.error());
+      auto golden = q->bind(1, *record).single_int64();
+      if (!golden) return unexpected(golden.error());
+      if (!*golden) return Found();
+      return Found(Subject{*record, **golden});
+    }
+    auto golden = parse_id(ref.patient_id);
+    if (!golden) return Found();
+    // A merged golden patient stands for the one it was merged into (a chain, after several).
+    for (int hops = 0;; ++hops) {
+      if (hops > 64) return Found();  // a cycle cannot be made by merges; refuse rather than spin
+      auto q = db.query("SELECT coalesce(merged_into, 0) FROM golden_patients WHERE id = ?1", "resolve subject");
+      if (!q) return unexpected(q.error());
+      auto into = q->bind(1, *golden).single_int64();
+      if (!into) return unexpected(into.error());
+      if (!*into) return Found();
+      if (**into == 0) break;
+      golden = **into;
+    }
+    auto q = db.query(
+        "SELECT source_record_id FROM links WHERE golden_id = ?1 AND undone IS NULL ORDER BY source_record_id LIMIT 1",
+        "resolve subject");
+    if (!q) return unexpected(q.error());
+    auto record = q->bind(1, *golden).single_int64();
+    if (!record) return unexpected(record.error());
+    if (!*record) return Found();
+    return Found(Subject{**record, *golden});
+  }
+  if (ref.identifier && !ref.identifier->value.empty()) {
+    const std::string& system = ref.identifier->system;
+    std::vector<std::string> values{ref.identifier->value};
+    // National IDs are indexed with the check digit X upper-cased (identity.hpp).
+    if ((system.empty() || system == mpi::kNationalIdSystem) && values[0].back() == 'x') {
+      values.push_back(values[0].substr(0, values[0].size() - 1) + "X");
+    }
+    for (const auto& value : values) {
+      auto q = db.query(
+          "SELECT l.source_record_id, l.golden_id FROM identifiers i "
+          "JOIN links l ON l.source_record_id = i.source_record_id AND l.undone IS NULL "
+          "WHERE i.value = ?2 AND (?1 = '' OR i.system = ?1) ORDER BY l.id LIMIT 1",
+          "resolve subject");
+      if (!q) return unexpected(q.error());
+      q->bind(1, system).bind(2, value);
+      auto row = q->step();
+      if (!row) return unexpected(row.error());
+      if (*row) return Found(Subject{q->int64(0), q->int64(1)});
+    }
+  }
+  return Found();
+}
+
+// A FHIR update of source record "src-<n>": checks it exists and its version, and makes sure the
+// resolver finds that record. The resolver names a record by (sender, key identifier); the update
+// keeps the record's sender, and when its identifiers give another key, the record is re-keyed
+// first, so it is updated in place instead of a second record being made.
+DbResult<std::optional<WriteOutcome>> prepare_patient_update(Db& db, const model::PatientRecord& update,
+                                                             model::PatientRecord& out) {
+  using Refused = std::optional<WriteOutcome>;
+  const auto id = parse_source_record_id(update.target.id);
+  if (!id) return Refused(refusal(kRefusedNotFound, "no Patient with the id of the update"));
+  const std::string name = "Patient/" + update.target.id;
+  std::string sender;
+  mpi::IdentifierKey stored;
+  {
+    auto q = db.query("SELECT sender, key_system, key_value, version FROM source_records WHERE id = ?1",
+                      "read update target");
+    if (!q) return unexpected(q.error());
+    q->bind(1, *id);
+    auto row = q->step();
+    if (!row) return unexpected(row.error());
+    if (!*row) return Refused(refusal(kRefusedNotFound, "no " + name));
+    sender = q->text(0);
+    stored = {q->text(1), q->text(2)};
+    const std::int64_t version = q->int64(3);
+    if (update.target.if_match && *update.target.if_match != version) {
+      return Refused(refusal(kRefusedVersionConflict, name + " is at version " + std::to_string(version) + ", not " +
+                                                          std::to_string(*update.target.if_match)));
+    }
+  }
+  const auto key = mpi::source_key(update.patient.identifier);
+  if (!key) return Refused(refusal(kRefusedInvalid, "patient has no identifier"));
+  if (*key != stored) {
+    auto q = db.query("SELECT id FROM source_records WHERE sender = ?1 AND key_system = ?2 AND key_value = ?3",
+                      "re-key source record");
+    if (!q) return unexpected(q.error());
+    auto other = q->bind(1, sender).bind(2, key->system).bind(3, key->value).single_int64();
+    if (!other) return unexpected(other.error());
+    if (*other) {
+      return Refused(refusal(kRefusedInvalid, "the identifiers of the update of " + name +
+                                                  " name another record of the same sender"));
+    }
+    auto u = db.query("UPDATE source_records SET key_system = ?2, key_value = ?3 WHERE id = ?1", "re-key source record");
+    if (!u) return unexpected(u.error());
+    if (auto r = u->bind(1, *id).bind(2, key->system).bind(3, key->value).run(); !r) return unexpected(r.error());
+  }
+  out = update;
+  out.sender = sender;
+  return Refused();
+}
 
 }  // namespace
 
 DbResult<WriteOutcome> write_change_set(Db& db, const model::ChangeSet& changes, std::uint64_t envelope_id,
                                         std::chrono::year_month_day today) {
-  if (has_resources(changes) && !changes.patient) {
-    return refused("change set has clinical resources but no patient");
+  if (has_resources(changes) && !changes.patient && !changes.subject) {
+    return refusal(kRefusedInvalid, "change set has clinical resources but no patient");
   }
-  SqliteIndexStore index(db);
+  SqliteIndexStore index(db, static_cast<std::int64_t>(envelope_id));
   Writer writer(db, changes, envelope_id);
   auto mpi_failure = [](const mpi::MpiError& e) -> DbResult<WriteOutcome> {
     if (e.retryable) return unexpected(DbError{0, e.message, true});
-    return WriteOutcome{true, e.message};
+    return refusal(kRefusedInvalid, e.message);
   };
 
-  std::optional<mpi::Resolution> patient;
+  std::optional<Subject> subject;
   if (changes.patient) {
-    auto resolved = mpi::resolve(*changes.patient, index, today);
+    const model::PatientRecord* record = &*changes.patient;
+    model::PatientRecord update;
+    if (!record->target.id.empty()) {
+      auto prepared = prepare_patient_update(db, *record, update);
+      if (!prepared) return unexpected(prepared.error());
+      if (*prepared) return std::move(**prepared);
+      record = &update;
+    }
+    auto resolved = mpi::resolve(*record, index, today);
     if (!resolved) return mpi_failure(resolved.error());
-    patient = std::move(*resolved);
+    if (!record->target.id.empty() && "src-" + std::to_string(resolved->source_record) != record->target.id) {
+      return unexpected(DbError{0, "update of a source record: the index resolved another record", false});
+    }
+    subject = Subject{resolved->source_record, resolved->golden};
   }
   for (const auto& request : changes.merges) {
     auto merged = mpi::merge(request, index, today);
@@ -370,17 +682,25 @@ DbResult<WriteOutcome> write_change_set(Db& db, const model::ChangeSet& changes,
       }
     }
   }
-  if (patient && !changes.merges.empty()) {
+  if (subject && !changes.merges.empty()) {
     // A merge may have moved the change set's own patient: its resources follow the current link.
     auto q = db.query("SELECT golden_id FROM links WHERE source_record_id = ?1 AND undone IS NULL",
                       "read current link");
     if (!q) return unexpected(q.error());
-    auto golden = q->bind(1, patient->source_record).single_int64();
+    auto golden = q->bind(1, subject->record).single_int64();
     if (!golden) return unexpected(golden.error());
-    if (*golden) patient->golden = **golden;
+    if (*golden) subject->golden = **golden;
   }
-  if (patient && has_resources(changes)) {
-    if (auto r = writer.write_all(patient->source_record, patient->golden); !r) return unexpected(r.error());
+  if (!changes.patient && changes.subject) {
+    auto found = resolve_subject(db, *changes.subject);
+    if (!found) return unexpected(found.error());
+    if (!*found) return refusal(kRefusedUnknownSubject, "the subject names no patient of the archive");
+    subject = *found;
+  }
+  if (subject && has_resources(changes)) {
+    auto written = writer.write_all(subject->record, subject->golden);
+    if (!written) return unexpected(written.error());
+    if (*written) return std::move(**written);
   }
   return WriteOutcome{};
 }

@@ -13,9 +13,30 @@
 // Observation (a correction: status corrected/amended; or preliminary -> final) replaces the
 // current row and the previous version is kept in observation_history; cancelled and
 // entered-in-error results are kept, with their status, never deleted.
+//
+// Every resource row and source record carries a version: 1 when created, one more each time its
+// JSON changes; the version it replaces is copied into resource_history first (Observations are
+// also still kept in observation_history, which the CLI and the trend code read). The JSON stored
+// carries "id" and no "meta" (the API adds meta.versionId/lastUpdated from the version and updated
+// columns). The search indexes (search_index.hpp) are rewritten with the row.
+//
+// FHIR input (change_set.hpp):
+// - Keyed::fhir_json set: that JSON is stored instead of the model's serialisation, with id set to
+//   the row id, meta removed, subject.reference set to "Patient/<golden>" (added when absent), and
+//   every "reference" string anywhere in it rewritten from "<Type>/<key>" to "<Type>/<id>" as
+//   above. Elements the model does not know are kept as received. The columns and the search
+//   tokens still come from the model resource.
+// - ChangeSet::subject instead of a patient: "<n>" is golden patient n (a merged one stands for the
+//   one it was merged into), "src-<n>" source record n's current golden patient, an identifier the
+//   golden patient of the first current link of a record holding it. Nobody: refused
+//   kRefusedUnknownSubject; a patient is never created from a reference.
+// - UpdateTarget: id set updates that row (refused kRefusedNotFound when there is none) and keeps
+//   its key; if_match must equal its version (else kRefusedVersionConflict). A Patient target
+//   "src-<n>" updates source record n even when the update changes the identifier that keys it.
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "adapters/crmstore/sqlite_db.hpp"
 #include "mappings/model/change_set.hpp"
@@ -24,7 +45,8 @@ namespace medgw::crmstore::sqlite {
 
 struct WriteOutcome {
   bool refused = false;
-  std::string reason;  // why refused, no PHI
+  std::string reason;      // why refused, no PHI
+  std::string_view code{};  // when refused: one of crm_store.hpp's kRefused*
 };
 
 // A retryable DbError aborts the batch; a permanent problem with this change set is a refusal.

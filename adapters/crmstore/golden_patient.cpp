@@ -54,7 +54,8 @@ std::string compose_golden_patient(std::int64_t golden_id, const std::vector<std
   } else {
     for (const auto& m : latest->GetObject()) {
       const std::string_view name(m.name.GetString(), m.name.GetStringLength());
-      if (name == "link") continue;
+      // The store's links, the record's own meta and narrative do not describe the golden patient.
+      if (name == "link" || name == "meta" || name == "text") continue;
       if (name == "identifier") {
         write_identifiers();
         wrote_identifiers = true;

@@ -5,6 +5,11 @@
 #include <array>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "adapters/crmstore/search_index.hpp"
 
 namespace medgw::crmstore::sqlite {
 namespace {
@@ -166,8 +171,27 @@ CREATE INDEX source_records_revision ON source_records(revision);
 //   identifier, status — over every coding, not only the first), patient_names (each name part,
 //   lower-cased, for Patient?name=), source_records.birth_date and gender.
 // - audit_log: every read of patient data through the API (who, when, which patient, which query).
+// - source_records.envelope_id: the envelope that wrote the record's current version (kept with it
+//   in resource_history, as the clinical tables keep theirs).
+//
+// What the writer stores (change_set_writer.hpp, sqlite_index_store.hpp, search_index.hpp):
+// - resource JSON has "id" (row id; source records "src-<n>") and no "meta": the reader adds
+//   meta.versionId (version) and meta.lastUpdated (updated). resource_history rows hold the
+//   replaced JSON with the version and updated time it had; the current version is only in the
+//   table itself. A resource sent again unchanged keeps its version.
+// - resource_tokens: resource_type is the FHIR type ("Patient" rows are source records, by their
+//   numeric id); param code | category | identifier | status; system '' when absent.
+// - patient_names.part: normalise_name_part (search_index.hpp): trimmed, ASCII A-Z lower-cased,
+//   every other character as it is (CJK untouched; no accent folding). Parts are each family,
+//   each given, each text and each word of a text of several words. A name search normalises its
+//   value the same way and matches a prefix with the index, in binary collation:
+//     part >= ?1 AND part < ?1 || char(1114111)        -- U+10FFFF sorts after any character
+//   (not LIKE: it ignores ASCII case and cannot use this index), exact with part = ?1.
+// Databases written before this migration are indexed from their stored JSON when it is applied
+// (backfill_search_indexes below).
 constexpr const char* kMigration3 = R"SQL(
 ALTER TABLE source_records ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE source_records ADD COLUMN envelope_id INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE source_records ADD COLUMN birth_date TEXT NOT NULL DEFAULT '';
 ALTER TABLE source_records ADD COLUMN gender TEXT NOT NULL DEFAULT '';
 ALTER TABLE encounters ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
@@ -217,6 +241,49 @@ CREATE INDEX audit_log_golden ON audit_log(golden_id, at);
 
 constexpr std::array<const char*, 3> kMigrations{kMigration1, kMigration2, kMigration3};
 
+// Indexes every stored resource and source record for search (migration 3), from its JSON, the
+// same way a write does. In slices by id, so memory stays bounded however large the archive.
+DbResult<Ok> backfill_search_indexes(Db& db) {
+  struct Table {
+    const char* type;
+    const char* table;
+  };
+  constexpr std::array<Table, 7> kTables{{{"Patient", "source_records"},
+                                          {"Encounter", "encounters"},
+                                          {"ServiceRequest", "orders"},
+                                          {"DiagnosticReport", "reports"},
+                                          {"Observation", "observations"},
+                                          {"DocumentReference", "documents"},
+                                          {"ImagingStudy", "imaging_studies"}}};
+  for (const auto& t : kTables) {
+    std::int64_t after = 0;
+    for (;;) {
+      std::vector<std::pair<std::int64_t, std::string>> slice;
+      {
+        auto q = db.query(std::string("SELECT id, resource FROM ") + t.table +
+                              " WHERE id > ?1 AND resource <> '' ORDER BY id LIMIT 512",
+                          "migrate: backfill search indexes");
+        if (!q) return unexpected(q.error());
+        q->bind(1, after);
+        for (;;) {
+          auto row = q->step();
+          if (!row) return unexpected(row.error());
+          if (!*row) break;
+          slice.emplace_back(q->int64(0), q->text(1));
+        }
+      }
+      if (slice.empty()) break;
+      for (const auto& [id, json] : slice) {
+        auto r = std::string_view(t.type) == "Patient" ? write_patient_search(db, id, json)
+                                                       : write_search_tokens(db, t.type, id, json);
+        if (!r) return r;
+      }
+      after = slice.back().first;
+    }
+  }
+  return Ok{};
+}
+
 }  // namespace
 
 int latest_schema_version() { return static_cast<int>(kMigrations.size()); }
@@ -250,6 +317,9 @@ DbResult<int> migrate(Db& db) {
   }
   for (int v = version; v < latest_schema_version(); ++v) {
     if (auto r = db.exec(kMigrations[static_cast<std::size_t>(v)], "migrate: apply"); !r) return fail(r.error());
+    if (v + 1 == 3 && !fresh) {
+      if (auto r = backfill_search_indexes(db); !r) return fail(r.error());
+    }
   }
   auto set = db.query(fresh ? "INSERT INTO schema_version (version) VALUES (?1)" : "UPDATE schema_version SET version = ?1",
                       "migrate: write version");

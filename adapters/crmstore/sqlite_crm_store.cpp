@@ -117,14 +117,14 @@ Expected<std::vector<ApplyResult>, StoreError> SqliteCrmStore::apply_batch(std::
   };
   for (const ChangeItem& item : batch) {
     if (auto r = exec("SAVEPOINT item", "begin item"); !r) return abort(r.error());
-    auto refuse = [&](std::string reason) -> Expected<Ok, StoreError> {
+    auto refuse = [&](std::string reason, std::string_view code) -> Expected<Ok, StoreError> {
       if (!savepoints) {
         refused = true;  // the caller runs the batch again with savepoints
         return unexpected(StoreError{"a change set was refused: the batch is applied again with savepoints", true});
       }
       if (auto r = exec("ROLLBACK TO item", "roll back item"); !r) return r;
       if (auto r = exec("RELEASE item", "release item"); !r) return r;
-      results.push_back({ApplyStatus::kRefused, std::move(reason)});
+      results.push_back({ApplyStatus::kRefused, std::move(reason), code});
       return Ok{};
     };
     // Envelope id 0 is "no envelope" (a tool applying by hand): never deduplicated.
@@ -135,22 +135,24 @@ Expected<std::vector<ApplyResult>, StoreError> SqliteCrmStore::apply_batch(std::
       if (!seen) return abort(to_store_error(seen.error()));
       if (*seen) {
         if (auto r = exec("RELEASE item", "release item"); !r) return abort(r.error());
-        results.push_back({ApplyStatus::kAlreadyApplied, {}});
+        results.push_back({ApplyStatus::kAlreadyApplied, {}, {}});
         continue;
       }
     }
     if (item.changes == nullptr) {
-      if (auto r = refuse("no change set"); !r) return abort(r.error());
+      if (auto r = refuse("no change set", kRefusedInvalid); !r) return abort(r.error());
       continue;
     }
     auto written = sqlite::write_change_set(*db_, *item.changes, item.envelope_id, day);
     if (!written) {
       if (written.error().retryable) return abort(to_store_error(written.error()));
-      if (auto r = refuse(written.error().message); !r) return abort(r.error());
+      if (auto r = refuse(written.error().message, kRefusedInvalid); !r) return abort(r.error());
       continue;
     }
     if (written->refused) {
-      if (auto r = refuse(written->reason); !r) return abort(r.error());
+      if (auto r = refuse(written->reason, written->code.empty() ? kRefusedInvalid : written->code); !r) {
+        return abort(r.error());
+      }
       continue;
     }
     if (item.envelope_id != 0) {
@@ -161,7 +163,7 @@ Expected<std::vector<ApplyResult>, StoreError> SqliteCrmStore::apply_batch(std::
       }
     }
     if (auto r = exec("RELEASE item", "release item"); !r) return abort(r.error());
-    results.push_back({ApplyStatus::kApplied, {}});
+    results.push_back({ApplyStatus::kApplied, {}, {}});
   }
   if (auto r = commit(); !r) return unexpected(r.error());
   return results;

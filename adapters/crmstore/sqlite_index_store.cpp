@@ -1,8 +1,14 @@
 #include "adapters/crmstore/sqlite_index_store.hpp"
 
 #include <array>
+#include <optional>
 #include <string>
 
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "adapters/crmstore/search_index.hpp"
 #include "adapters/crmstore/timestamp.hpp"
 #include "mappings/model/fhir_json.hpp"
 
@@ -56,6 +62,29 @@ std::string json_int_array(const std::vector<mpi::GoldenId>& items) {
     out += std::to_string(v);
   }
   return out + "]";
+}
+
+// The FHIR Patient received, as the record's document: id "src-<n>", no meta, no link (see the
+// header); every other element kept as sent. nullopt when it is not a JSON object.
+std::optional<std::string> stored_patient_json(std::string_view fhir_json, const std::string& id) {
+  rapidjson::Document d;
+  d.Parse(fhir_json.data(), fhir_json.size());
+  if (d.HasParseError() || !d.IsObject()) return std::nullopt;
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  w.StartObject();
+  w.Key("resourceType");
+  w.String("Patient");
+  w.Key("id");
+  w.String(id.c_str(), static_cast<rapidjson::SizeType>(id.size()));
+  for (const auto& m : d.GetObject()) {
+    const std::string_view name(m.name.GetString(), m.name.GetStringLength());
+    if (name == "resourceType" || name == "id" || name == "meta" || name == "link") continue;
+    w.Key(m.name.GetString(), m.name.GetStringLength());
+    m.value.Accept(w);
+  }
+  w.EndObject();
+  return std::string(buf.GetString(), buf.GetSize());
 }
 
 }  // namespace
@@ -154,16 +183,34 @@ MpiResult<mpi::GoldenId> SqliteIndexStore::create_golden() {
 }
 
 MpiResult<mpi::SourceRecordId> SqliteIndexStore::upsert_source_record(const mpi::SourceRecordData& record) {
-  mpi::SourceRecordId id = 0;
   const std::string now = utc_timestamp();
+  // The version stored before, to keep (unchanged) or replace (into resource_history).
+  struct Before {
+    std::string resource, updated;
+    std::int64_t version = 0, envelope = 0;
+  };
+  std::optional<Before> before;
+  {
+    auto q = db_.query(
+        "SELECT resource, version, updated, envelope_id FROM source_records "
+        "WHERE sender = ?1 AND key_system = ?2 AND key_value = ?3",
+        "read source record");
+    if (!q) return fail<mpi::SourceRecordId>(q.error());
+    q->bind(1, record.sender).bind(2, record.key.system).bind(3, record.key.value);
+    auto row = q->step();
+    if (!row) return fail<mpi::SourceRecordId>(row.error());
+    if (*row) before = Before{q->text(0), q->text(2), q->int64(1), q->int64(3)};
+  }
+  mpi::SourceRecordId id = 0;
   {
     // revision orders records by last update (the archive takes names from the latest), without
     // depending on clock resolution.
     auto q = db_.query(
         "INSERT INTO source_records (sender, key_system, key_value, resource, demographic_key, flags, revision, "
-        "updated) VALUES (?1, ?2, ?3, '', ?4, ?5, (SELECT coalesce(max(revision), 0) + 1 FROM source_records), ?6) "
+        "updated, envelope_id) VALUES (?1, ?2, ?3, '', ?4, ?5, (SELECT coalesce(max(revision), 0) + 1 FROM "
+        "source_records), ?6, ?7) "
         "ON CONFLICT (sender, key_system, key_value) DO UPDATE SET demographic_key = excluded.demographic_key, "
-        "flags = excluded.flags, revision = excluded.revision, updated = excluded.updated RETURNING id",
+        "flags = excluded.flags, revision = excluded.revision RETURNING id",
         "store source record");
     if (!q) return fail<mpi::SourceRecordId>(q.error());
     q->bind(1, record.sender)
@@ -171,7 +218,8 @@ MpiResult<mpi::SourceRecordId> SqliteIndexStore::upsert_source_record(const mpi:
         .bind(3, record.key.value)
         .bind(4, record.demographic_key)
         .bind(5, json_string_array(record.flags))
-        .bind(6, now);
+        .bind(6, now)
+        .bind(7, envelope_);
     auto got = q->single_int64();
     if (!got) return fail<mpi::SourceRecordId>(got.error());
     if (!*got) return unexpected(mpi::MpiError{"store source record: no id", false});
@@ -179,12 +227,41 @@ MpiResult<mpi::SourceRecordId> SqliteIndexStore::upsert_source_record(const mpi:
     if (auto r = q->run(); !r) return fail<mpi::SourceRecordId>(r.error());
   }
   // The record as sent, with the store's logical id for it ("src-<n>": golden patients own "<n>").
+  const std::string src_id = "src-" + std::to_string(id);
   model::Patient patient = *record.patient;
-  patient.id = "src-" + std::to_string(id);
-  {
-    auto q = db_.query("UPDATE source_records SET resource = ?2 WHERE id = ?1", "store source record");
+  patient.id = src_id;
+  patient.link.clear();
+  const std::string model_json = model::to_json(patient);
+  std::string json = model_json;
+  if (!record.fhir_json.empty()) {
+    auto stored = stored_patient_json(record.fhir_json, src_id);
+    if (!stored) return unexpected(mpi::MpiError{"patient: the FHIR JSON received is not a JSON object", false});
+    json = std::move(*stored);
+  }
+  if (!before || before->resource != json) {
+    const bool replaces = before && !before->resource.empty();
+    if (replaces) {
+      auto q = db_.query(
+          "INSERT INTO resource_history (resource_type, resource_id, version, resource, updated, envelope_id) "
+          "VALUES ('Patient', ?1, ?2, ?3, ?4, ?5)",
+          "keep source record history");
+      if (!q) return fail<mpi::SourceRecordId>(q.error());
+      if (auto r = q->bind(1, id).bind(2, before->version).bind(3, before->resource).bind(4, before->updated)
+                       .bind(5, before->envelope).run();
+          !r) {
+        return fail<mpi::SourceRecordId>(r.error());
+      }
+    }
+    auto q = db_.query(
+        "UPDATE source_records SET resource = ?2, version = ?3, updated = ?4, envelope_id = ?5 WHERE id = ?1",
+        "store source record");
     if (!q) return fail<mpi::SourceRecordId>(q.error());
-    if (auto r = q->bind(1, id).bind(2, model::to_json(patient)).run(); !r) return fail<mpi::SourceRecordId>(r.error());
+    if (auto r = q->bind(1, id).bind(2, json).bind(3, replaces ? before->version + 1 : std::int64_t{1})
+                     .bind(4, now).bind(5, envelope_).run();
+        !r) {
+      return fail<mpi::SourceRecordId>(r.error());
+    }
+    if (auto r = write_patient_search(db_, id, model_json); !r) return fail<mpi::SourceRecordId>(r.error());
   }
   {
     auto q = db_.query("DELETE FROM identifiers WHERE source_record_id = ?1", "store identifiers");

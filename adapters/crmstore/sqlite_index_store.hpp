@@ -5,7 +5,16 @@
 //
 // When a source record's current link changes (link, merge, undo), every clinical row of that
 // record follows: its golden_id column and the subject reference in its JSON are rewritten, so
-// the archive and the trend index always show the current golden patient.
+// the archive and the trend index always show the current golden patient. That is the store
+// keeping its own pointers current, not a change by a sender: the rows' versions do not change.
+//
+// Source records (FHIR Patient "src-<n>"). The stored document is the Patient as sent (the model
+// serialised, or the FHIR JSON received) with id "src-<n>", without meta (the API adds versionId
+// and lastUpdated from the version and updated columns) and without link (the links table is the
+// truth; the API adds link "refer" to the golden patient). version is 1 when created and grows by
+// one each time the document changes (the replaced one is kept in resource_history as resource
+// type "Patient", resource id <n>); a record sent again unchanged keeps its version and updated
+// time. Its search rows (search_index.hpp) are rewritten with it.
 #include "adapters/crmstore/sqlite_db.hpp"
 #include "mappings/mpi/index_store.hpp"
 
@@ -13,7 +22,9 @@ namespace medgw::crmstore::sqlite {
 
 class SqliteIndexStore final : public mpi::IndexStore {
  public:
-  explicit SqliteIndexStore(Db& db) : db_(db) {}
+  // `envelope_id`: the envelope whose change set is being applied (0: none), recorded with each
+  // source record version.
+  explicit SqliteIndexStore(Db& db, std::int64_t envelope_id = 0) : db_(db), envelope_(envelope_id) {}
 
   mpi::MpiResult<std::optional<mpi::SourceLink>> find_source_record(std::string_view sender,
                                                                     const mpi::IdentifierKey& key) override;
@@ -34,6 +45,7 @@ class SqliteIndexStore final : public mpi::IndexStore {
   DbResult<std::vector<mpi::GoldenId>> goldens(std::string_view sql, std::string_view what,
                                                std::string_view a, std::string_view b);
   Db& db_;
+  std::int64_t envelope_;
 };
 
 // A DbError as the index reports it.

@@ -70,6 +70,9 @@ struct SourceRecordData {
   std::vector<IdentifierKey> link_identifiers;  // only those trusted for linking (identity.hpp)
   std::string demographic_key;                  // empty when a part is missing
   std::vector<std::string> flags;               // e.g. "national-id-invalid"; replaces older flags
+  // FHIR: the Patient as received (model::PatientRecord::fhir_json); when set, the store keeps it
+  // as the record's document instead of serialising `patient`. Matching uses `patient` only.
+  std::string_view fhir_json{};
 };
 
 // Kinds of review task the resolver opens.

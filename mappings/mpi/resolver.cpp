@@ -81,7 +81,7 @@ MpiResult<Resolution> resolve(const model::PatientRecord& record, IndexStore& st
   const std::vector<GoldenId> probable = goldens_graded(*candidates, decisions, MatchGrade::kProbable);
 
   SourceRecordData data{record.sender, *key, &record.patient, match.link_identifiers, match.demographic_key,
-                        screened.flags};
+                        screened.flags, record.fhir_json};
   auto stored = store.upsert_source_record(data);
   if (!stored) return unexpected(stored.error());
 

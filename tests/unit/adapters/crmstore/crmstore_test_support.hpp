@@ -63,7 +63,7 @@ inline model::ChangeSet adt(const std::string& sender, model::PatientRecord p, c
   e.status = "in-progress";
   e.class_ = {"http://terminology.hl7.org/CodeSystem/v3-ActCode", "", "IMP", ""};
   e.period.start = "2026-11-01T08:00:00+08:00";
-  cs.encounters.push_back({"V100", e});
+  cs.encounters.push_back({"V100", e, {}, {}});
   return cs;
 }
 
@@ -97,8 +97,8 @@ inline model::ChangeSet oru(const std::string& sender, model::PatientRecord p, c
   r.effective_date_time = "2026-11-02T07:30:00+08:00";
   r.result.push_back({"Observation/F1|2345-7|", "", ""});
   r.encounter.reference = "Encounter/V100";
-  cs.reports.push_back({"F1", r});
-  cs.observations.push_back({"F1|2345-7|", glucose(value, status, flag)});
+  cs.reports.push_back({"F1", r, {}, {}});
+  cs.observations.push_back({"F1|2345-7|", glucose(value, status, flag), {}, {}});
   return cs;
 }
 
@@ -132,7 +132,7 @@ class StoreTest : public ::testing::Test {
   }
   ApplyResult apply_one(std::uint64_t envelope, const model::ChangeSet& cs) {
     auto r = apply({ChangeItem{envelope, &cs}});
-    return r.empty() ? ApplyResult{ApplyStatus::kRefused, "batch failed"} : r[0];
+    return r.empty() ? ApplyResult{ApplyStatus::kRefused, "batch failed", {}} : r[0];
   }
   rapidjson::Document archive(const std::string& system, const std::string& value) {
     rapidjson::Document d;

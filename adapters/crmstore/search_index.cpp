@@ -1,0 +1,174 @@
+#include "adapters/crmstore/search_index.hpp"
+
+#include <algorithm>
+
+#include <rapidjson/document.h>
+
+namespace medgw::crmstore::sqlite {
+namespace {
+
+using rapidjson::Value;
+
+std::string text_of(const Value& v, const char* name) {
+  if (!v.IsObject()) return {};
+  auto it = v.FindMember(name);
+  if (it == v.MemberEnd() || !it->value.IsString()) return {};
+  return {it->value.GetString(), it->value.GetStringLength()};
+}
+
+const Value* member(const Value& v, const char* name) {
+  if (!v.IsObject()) return nullptr;
+  auto it = v.FindMember(name);
+  return it == v.MemberEnd() ? nullptr : &it->value;
+}
+
+class Tokens {
+ public:
+  void add(std::string_view param, std::string system, std::string code) {
+    if (code.empty()) return;
+    SearchToken t{std::string(param), std::move(system), std::move(code)};
+    if (std::find(out_.begin(), out_.end(), t) == out_.end()) out_.push_back(std::move(t));
+  }
+  void coding(std::string_view param, const Value* c) {
+    if (c != nullptr) add(param, text_of(*c, "system"), text_of(*c, "code"));
+  }
+  void codings(std::string_view param, const Value* array) {
+    if (array == nullptr || !array->IsArray()) return;
+    for (const auto& c : array->GetArray()) coding(param, &c);
+  }
+  void concept_(std::string_view param, const Value* cc) {
+    if (cc != nullptr) codings(param, member(*cc, "coding"));
+  }
+  void concepts(std::string_view param, const Value* array) {
+    if (array == nullptr || !array->IsArray()) return;
+    for (const auto& cc : array->GetArray()) concept_(param, &cc);
+  }
+  void identifier(const Value* id) {
+    if (id != nullptr) add("identifier", text_of(*id, "system"), text_of(*id, "value"));
+  }
+  void identifiers(const Value* array) {
+    if (array == nullptr || !array->IsArray()) return;
+    for (const auto& id : array->GetArray()) identifier(&id);
+  }
+  std::vector<SearchToken> take() { return std::move(out_); }
+
+ private:
+  std::vector<SearchToken> out_;
+};
+
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+
+}  // namespace
+
+std::vector<SearchToken> search_tokens(std::string_view resource_type, std::string_view resource_json) {
+  rapidjson::Document d;
+  d.Parse(resource_json.data(), resource_json.size());
+  if (d.HasParseError() || !d.IsObject()) return {};
+  Tokens t;
+  const std::string_view type = resource_type;
+  if (type == "Encounter") {
+    t.coding("code", member(d, "class"));
+    t.concepts("code", member(d, "type"));
+  } else if (type == "DocumentReference") {
+    t.concept_("code", member(d, "type"));
+  } else if (type == "ImagingStudy") {
+    t.codings("code", member(d, "modality"));
+  } else if (type != "Patient") {
+    t.concept_("code", member(d, "code"));
+  }
+  if (type != "Patient" && type != "Encounter" && type != "ImagingStudy") t.concepts("category", member(d, "category"));
+  if (type == "DocumentReference") t.identifier(member(d, "masterIdentifier"));
+  t.identifiers(member(d, "identifier"));
+  if (type != "Patient") t.add("status", "", text_of(d, "status"));
+  return t.take();
+}
+
+std::string normalise_name_part(std::string_view part) {
+  while (!part.empty() && is_space(part.front())) part.remove_prefix(1);
+  while (!part.empty() && is_space(part.back())) part.remove_suffix(1);
+  std::string out(part);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+std::vector<std::string> patient_name_parts(std::string_view patient_json) {
+  rapidjson::Document d;
+  d.Parse(patient_json.data(), patient_json.size());
+  std::vector<std::string> out;
+  if (d.HasParseError() || !d.IsObject()) return out;
+  auto add = [&](std::string_view raw) {
+    std::string p = normalise_name_part(raw);
+    if (!p.empty() && std::find(out.begin(), out.end(), p) == out.end()) out.push_back(std::move(p));
+  };
+  const Value* names = member(d, "name");
+  if (names == nullptr || !names->IsArray()) return out;
+  for (const auto& n : names->GetArray()) {
+    add(text_of(n, "family"));
+    if (const Value* given = member(n, "given"); given != nullptr && given->IsArray()) {
+      for (const auto& g : given->GetArray()) {
+        if (g.IsString()) add({g.GetString(), g.GetStringLength()});
+      }
+    }
+    const std::string text = text_of(n, "text");
+    add(text);
+    // "John Smith" is also found by "smi": each word of a text of several words.
+    std::string_view rest = text;
+    while (!rest.empty()) {
+      while (!rest.empty() && is_space(rest.front())) rest.remove_prefix(1);
+      std::size_t end = 0;
+      while (end < rest.size() && !is_space(rest[end])) ++end;
+      if (end > 0 && end < text.size()) add(rest.substr(0, end));
+      rest.remove_prefix(end);
+    }
+  }
+  return out;
+}
+
+DbResult<Ok> write_search_tokens(Db& db, std::string_view resource_type, std::int64_t resource_id,
+                                 std::string_view resource_json) {
+  {
+    auto q = db.query("DELETE FROM resource_tokens WHERE resource_type = ?1 AND resource_id = ?2",
+                      "replace search tokens");
+    if (!q) return unexpected(q.error());
+    if (auto r = q->bind(1, resource_type).bind(2, resource_id).run(); !r) return r;
+  }
+  for (const auto& t : search_tokens(resource_type, resource_json)) {
+    auto q = db.query(
+        "INSERT INTO resource_tokens (resource_type, resource_id, param, system, code) VALUES (?1, ?2, ?3, ?4, ?5)",
+        "write search tokens");
+    if (!q) return unexpected(q.error());
+    if (auto r = q->bind(1, resource_type).bind(2, resource_id).bind(3, t.param).bind(4, t.system).bind(5, t.code).run();
+        !r) {
+      return r;
+    }
+  }
+  return Ok{};
+}
+
+DbResult<Ok> write_patient_search(Db& db, std::int64_t source_record_id, std::string_view patient_json) {
+  if (auto r = write_search_tokens(db, "Patient", source_record_id, patient_json); !r) return r;
+  {
+    auto q = db.query("DELETE FROM patient_names WHERE source_record_id = ?1", "replace patient names");
+    if (!q) return unexpected(q.error());
+    if (auto r = q->bind(1, source_record_id).run(); !r) return r;
+  }
+  for (const auto& part : patient_name_parts(patient_json)) {
+    auto q = db.query("INSERT INTO patient_names (source_record_id, part) VALUES (?1, ?2)", "write patient names");
+    if (!q) return unexpected(q.error());
+    if (auto r = q->bind(1, source_record_id).bind(2, part).run(); !r) return r;
+  }
+  rapidjson::Document d;
+  d.Parse(patient_json.data(), patient_json.size());
+  std::string birth_date, gender;
+  if (!d.HasParseError() && d.IsObject()) {
+    birth_date = text_of(d, "birthDate");
+    gender = text_of(d, "gender");
+  }
+  auto q = db.query("UPDATE source_records SET birth_date = ?2, gender = ?3 WHERE id = ?1", "write patient search");
+  if (!q) return unexpected(q.error());
+  return q->bind(1, source_record_id).bind(2, birth_date).bind(3, gender).run();
+}
+
+}  // namespace medgw::crmstore::sqlite
