@@ -1,0 +1,41 @@
+#pragma once
+// A FHIR API write (interaction.hpp) -> the ChangeSet the CRM store applies.
+//
+// Pure and deterministic: the FHIR server calls it before enqueueing, to answer 4xx at once, and
+// the pipeline calls it again on the envelope; both must reach the same answer.
+//
+//   sender              "FHIR^<client>"
+//   message_type        "FHIR <interaction> <type>"  ("FHIR create Observation", "FHIR transaction Bundle")
+//   message_control_id  the request key
+//   keys, targets       entries.hpp
+//   patient / subject   subject.hpp: a Patient written by the request is ChangeSet.patient (one at
+//                       most); otherwise the one patient every resource's subject names is
+//                       ChangeSet.subject; the model's subject references are left empty (the
+//                       store fills them)
+//   fhir_json           each resource as received minus id and meta, with urn:uuid references to
+//                       other entries rewritten to "<Type>/<key>" ("<Type>/<id>" for a PUT entry)
+//                       both there and in the model
+// A Patient with no identifier with a value gets one, so the patient index has a source-record key
+// (mpi::source_key): system "urn:ietf:rfc:3986", value "urn:uuid:<request key>" (a request writes
+// at most one Patient, so the request key names it).
+//
+// Errors: the body is validated first (validate.hpp) and any error refuses the request
+// (kInvalid); a resource type, method or conditional interaction medgw does not take is
+// kUnsupported.
+#include <string_view>
+
+#include "gateway/core/expected.hpp"
+#include "mappings/fhir/interaction.hpp"
+#include "mappings/fhir/map_error.hpp"
+#include "mappings/model/change_set.hpp"
+
+namespace medgw::fhir {
+
+inline constexpr std::string_view kGeneratedIdentifierSystem = "urn:ietf:rfc:3986";
+
+Expected<model::ChangeSet, MapError> map_interaction(const Interaction& interaction);
+
+// parse_interaction (a malformed record is kInvalid) then map_interaction.
+Expected<model::ChangeSet, MapError> map_interaction_json(std::string_view raw);
+
+}  // namespace medgw::fhir

@@ -1,0 +1,73 @@
+#pragma once
+// The shape of the FHIR R4 resources medgw accepts and of every datatype they use: one table row
+// per element (name, type codes, min, max), hand-written from the R4 base definitions and
+// cross-checked against the official StructureDefinition snapshots by
+// tests/unit/mappings/fhir/structure_definitions_test.cpp, which fails on any disagreement.
+//
+// Conventions:
+// - A backbone element is a type of its own named by its path ("Observation.referenceRange"), and
+//   an element whose definition is a contentReference names the same type
+//   (Observation.component.referenceRange -> "Observation.referenceRange").
+// - A choice element keeps its "[x]" name and lists its types separated by '|'.
+// - The elements every type inherits (Element.id, Resource.meta, DomainResource.text, ...) come
+//   from the type's Base, so the tables list only the type's own elements.
+// - Profiled quantities (Duration, Age, Count, Distance) share Quantity's elements; SimpleQuantity
+//   appears in the R4 definitions as the type code "Quantity".
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string_view>
+
+namespace medgw::fhir {
+
+inline constexpr std::uint32_t kUnbounded = UINT32_MAX;  // max = "*"
+
+struct ElementDef {
+  std::string_view name;   // "status", "value[x]"
+  std::string_view types;  // "code", "Quantity|CodeableConcept|string", "Observation.referenceRange"
+  std::uint32_t min = 0;
+  std::uint32_t max = 1;
+  bool is_choice() const { return name.ends_with("[x]"); }
+};
+
+enum class Base { kElement, kBackboneElement, kResource, kDomainResource };
+
+struct TypeDef {
+  std::string_view name;  // "Observation", "Coding", "Observation.referenceRange"
+  Base base;
+  std::span<const ElementDef> elements;  // its own, without the inherited ones
+};
+
+// The type named `name` (a resource, datatype or backbone element), nullptr when medgw has no
+// table for it.
+const TypeDef* find_type(std::string_view name);
+
+// Every table, for the cross-check test.
+std::span<const TypeDef> all_types();
+
+// The resource types medgw validates (Patient, ..., Bundle).
+bool is_supported_resource(std::string_view resource_type);
+
+// The inherited elements and then the type's own.
+std::array<std::span<const ElementDef>, 2> element_tables(const TypeDef& type);
+
+// An element found by its JSON name: for a choice ("valueQuantity"), the type the name selects.
+struct ElementMatch {
+  const ElementDef* def = nullptr;
+  std::string_view type;
+};
+std::optional<ElementMatch> find_element(const TypeDef& type, std::string_view json_name);
+
+// Calls f(type_code) for each '|'-separated type of an element.
+template <class F>
+void for_each_type(std::string_view types, F f) {
+  while (!types.empty()) {
+    const std::size_t bar = types.find('|');
+    f(types.substr(0, bar));
+    if (bar == std::string_view::npos) break;
+    types.remove_prefix(bar + 1);
+  }
+}
+
+}  // namespace medgw::fhir
