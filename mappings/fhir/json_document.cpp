@@ -27,7 +27,7 @@ struct BoundedHandler {
 
   bool item() {
     if (!counts.empty() && ++counts.back() > kMaxArrayItems) {
-      limit = "an array has more items than the limit";
+      limit = "an array or object has more items than the limit";
       return false;
     }
     return true;

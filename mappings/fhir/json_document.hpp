@@ -23,7 +23,7 @@
 namespace medgw::fhir {
 
 inline constexpr std::size_t kMaxJsonDepth = 32;        // nested objects and arrays
-inline constexpr std::size_t kMaxArrayItems = 10'000;   // in any one array
+inline constexpr std::size_t kMaxArrayItems = 10'000;   // in any one array or object
 
 class JsonDocument {
  public:

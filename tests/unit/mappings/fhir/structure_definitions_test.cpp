@@ -113,64 +113,90 @@ std::string join(const std::set<std::string>& s) {
   return out;
 }
 
+// The disagreements between one table and the snapshot; `compared` counts the elements checked.
+std::vector<std::string> compare(const TypeDef& type, const Snapshots& snapshots, std::size_t& compared) {
+  std::vector<std::string> disagreements;
+  const std::string name(type.name);
+  const std::string root = name.substr(0, name.find('.'));
+  const auto sd = snapshots.find(root);
+  if (sd == snapshots.end()) return {name + ": no StructureDefinition " + root};
+  // The snapshot's direct children of this type's path.
+  std::map<std::string, Official> official;
+  for (const auto& [path, def] : sd->second) {
+    if (path.size() > name.size() + 1 && path.starts_with(name + ".") &&
+        path.find('.', name.size() + 1) == std::string::npos) {
+      official.emplace(path.substr(name.size() + 1), def);
+    }
+  }
+  if (official.empty()) disagreements.push_back(name + ": no such path in the snapshot");
+  std::set<std::string> mine_names;
+  for (std::span<const ElementDef> table : element_tables(type)) {
+    for (const ElementDef& e : table) {
+      const std::string element(e.name);
+      mine_names.insert(element);
+      const std::string where = name + "." + element;
+      const auto it = official.find(element);
+      if (it == official.end()) {
+        disagreements.push_back(where + ": not in the R4 definition");
+        continue;
+      }
+      ++compared;
+      std::set<std::string> types;
+      for_each_type(e.types, [&](std::string_view t) { types.insert(std::string(t)); });
+      // Resource.id: the R4 snapshots type it System.String ("string"); the spec's id rule applies.
+      const bool resource_id = element == "id" && types == std::set<std::string>{"id"} &&
+                               it->second.types == std::set<std::string>{"string"} &&
+                               (type.base == Base::kResource || type.base == Base::kDomainResource);
+      const auto narrowed = kMedplumNarrowed.find(where);
+      const bool medplum =
+          narrowed != kMedplumNarrowed.end() && it->second.types == std::set<std::string>{narrowed->second};
+      if (types != it->second.types && !resource_id && !medplum) {
+        disagreements.push_back(where + ": types " + join(types) + ", R4 says " + join(it->second.types));
+      }
+      if (e.min != it->second.min || e.max != it->second.max) {
+        disagreements.push_back(where + ": " + std::to_string(e.min) + ".." + describe_max(e.max) + ", R4 says " +
+                                std::to_string(it->second.min) + ".." + describe_max(it->second.max));
+      }
+    }
+  }
+  for (const auto& [element, def] : official) {
+    if (!mine_names.count(element) && !kMedplumAdditions.count(name + "." + element)) {
+      disagreements.push_back(name + "." + element + ": missing from the table");
+    }
+  }
+  return disagreements;
+}
+
 TEST_F(StructureDefinitions, EveryTableMatchesTheR4Snapshot) {
   std::vector<std::string> disagreements;
   std::size_t compared = 0;
   for (const TypeDef& type : all_types()) {
-    const std::string name(type.name);
-    const std::string root = name.substr(0, name.find('.'));
-    const auto sd = snapshots_->find(root);
-    if (sd == snapshots_->end()) {
-      disagreements.push_back(name + ": no StructureDefinition " + root);
-      continue;
-    }
-    // The snapshot's direct children of this type's path.
-    std::map<std::string, Official> official;
-    for (const auto& [path, def] : sd->second) {
-      if (path.size() > name.size() + 1 && path.starts_with(name + ".") &&
-          path.find('.', name.size() + 1) == std::string::npos) {
-        official.emplace(path.substr(name.size() + 1), def);
-      }
-    }
-    if (official.empty()) disagreements.push_back(name + ": no such path in the snapshot");
-    std::set<std::string> mine_names;
-    for (std::span<const ElementDef> table : element_tables(type)) {
-      for (const ElementDef& e : table) {
-        const std::string element(e.name);
-        mine_names.insert(element);
-        const std::string where = name + "." + element;
-        const auto it = official.find(element);
-        if (it == official.end()) {
-          disagreements.push_back(where + ": not in the R4 definition");
-          continue;
-        }
-        ++compared;
-        std::set<std::string> types;
-        for_each_type(e.types, [&](std::string_view t) { types.insert(std::string(t)); });
-        // Resource.id: the R4 snapshots type it System.String ("string"); the spec's id rule applies.
-        const bool resource_id = element == "id" && types == std::set<std::string>{"id"} &&
-                                 it->second.types == std::set<std::string>{"string"} &&
-                                 (type.base == Base::kResource || type.base == Base::kDomainResource);
-        const auto narrowed = kMedplumNarrowed.find(where);
-        const bool medplum = narrowed != kMedplumNarrowed.end() &&
-                             it->second.types == std::set<std::string>{narrowed->second};
-        if (types != it->second.types && !resource_id && !medplum) {
-          disagreements.push_back(where + ": types " + join(types) + ", R4 says " + join(it->second.types));
-        }
-        if (e.min != it->second.min || e.max != it->second.max) {
-          disagreements.push_back(where + ": " + std::to_string(e.min) + ".." + describe_max(e.max) + ", R4 says " +
-                                  std::to_string(it->second.min) + ".." + describe_max(it->second.max));
-        }
-      }
-    }
-    for (const auto& [element, def] : official) {
-      if (!mine_names.count(element) && !kMedplumAdditions.count(name + "." + element)) disagreements.push_back(name + "." + element + ": missing from the table");
-    }
+    for (std::string& d : compare(type, *snapshots_, compared)) disagreements.push_back(std::move(d));
   }
   std::string all;
   for (const std::string& d : disagreements) all += d + "\n";
   EXPECT_TRUE(disagreements.empty()) << disagreements.size() << " disagreements:\n" << all;
   EXPECT_GT(compared, 400u);  // the tables were actually compared
+}
+
+// The comparison itself catches each kind of mistake (so a pass above means something).
+TEST_F(StructureDefinitions, TheComparisonCatchesMistakes) {
+  constexpr ElementDef kWrong[] = {
+      {"status", "code", 0, 1},               // R4: 1..1
+      {"code", "Coding", 1, 1},               // R4: CodeableConcept
+      {"value[x]", "Quantity|string", 0, 1},  // R4: eleven types
+      {"statu", "code", 1, 1},                // no such element
+  };
+  const TypeDef wrong{"Observation", Base::kDomainResource, kWrong};
+  std::size_t compared = 0;
+  const std::vector<std::string> d = compare(wrong, *snapshots_, compared);
+  std::string all;
+  for (const std::string& x : d) all += x + "\n";
+  EXPECT_NE(all.find("Observation.status: 0..1, R4 says 1..1"), std::string::npos) << all;
+  EXPECT_NE(all.find("Observation.code: types Coding, R4 says CodeableConcept"), std::string::npos) << all;
+  EXPECT_NE(all.find("Observation.value[x]: types"), std::string::npos) << all;
+  EXPECT_NE(all.find("Observation.statu: not in the R4 definition"), std::string::npos) << all;
+  EXPECT_NE(all.find("Observation.subject: missing from the table"), std::string::npos) << all;
 }
 
 // Every type a table names has a table of its own, except the few datatypes Extension.value[x]
