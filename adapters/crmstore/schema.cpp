@@ -181,7 +181,8 @@ CREATE INDEX source_records_revision ON source_records(revision);
 //   table itself. A resource sent again unchanged keeps its version.
 // - resource_tokens: resource_type is the FHIR type ("Patient" rows are source records, by their
 //   numeric id); param code | category | identifier | status; system '' when absent.
-// - patient_names.part: normalise_name_part (search_index.hpp): trimmed, ASCII A-Z lower-cased,
+// - patient_names.part: normalise_name_part (search_index.hpp): trimmed, inner whitespace runs
+//   made one space, ASCII A-Z lower-cased,
 //   every other character as it is (CJK untouched; no accent folding). Parts are each family,
 //   each given, each text and each word of a text of several words. A name search normalises its
 //   value the same way and matches a prefix with the index, in binary collation:

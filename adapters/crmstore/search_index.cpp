@@ -84,11 +84,17 @@ std::vector<SearchToken> search_tokens(std::string_view resource_type, std::stri
 }
 
 std::string normalise_name_part(std::string_view part) {
-  while (!part.empty() && is_space(part.front())) part.remove_prefix(1);
-  while (!part.empty() && is_space(part.back())) part.remove_suffix(1);
-  std::string out(part);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  std::string out;
+  out.reserve(part.size());
+  bool space = false;
+  for (char c : part) {
+    if (is_space(c)) {
+      space = !out.empty();
+      continue;
+    }
+    if (space) out += ' ';
+    space = false;
+    out += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
   }
   return out;
 }

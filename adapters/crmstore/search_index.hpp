@@ -42,8 +42,8 @@ struct SearchToken {
 // The token rows of a FHIR resource of `resource_type` (its JSON). Unparseable JSON: none.
 std::vector<SearchToken> search_tokens(std::string_view resource_type, std::string_view resource_json);
 
-// A name part as patient_names stores it and a query must be given: surrounding ASCII whitespace
-// trimmed and ASCII A-Z lower-cased; every other byte unchanged (so CJK names are kept as they
+// A name part as patient_names stores it and a query must be given: ASCII whitespace trimmed at
+// both ends and each inner run of it made one space, ASCII A-Z lower-cased; every other byte unchanged (so CJK names are kept as they
 // are, and "张" is a prefix of "张三"). Accented Latin letters are not folded.
 std::string normalise_name_part(std::string_view part);
 
