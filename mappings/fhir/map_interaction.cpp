@@ -144,6 +144,8 @@ Expected<model::ChangeSet, MapError> map_interaction(const Interaction& in) {
   if (problems.any()) return unexpected(std::move(problems).error());
 
   const std::vector<Entry> entries = collect_entries(in, *doc, problems);
+  // Stop here when an entry was refused: its references would only add confusing follow-on issues.
+  if (problems.any()) return unexpected(std::move(problems).error());
   const std::optional<PatientRef> patient = request_patient(entries, *doc, problems);
   if (problems.any()) return unexpected(std::move(problems).error());
 
