@@ -26,6 +26,7 @@
 
 #include "adapters/crmstore/archive_reader_impl.hpp"
 #include "adapters/crmstore/search_date.hpp"
+#include "adapters/crmstore/search_index.hpp"
 
 namespace medgw::crmstore {
 
@@ -117,17 +118,10 @@ std::optional<std::string> patient_reference(const std::string& value) {
   return id;
 }
 
-// normalise_name_part (search_index.hpp): ASCII whitespace trimmed, A-Z lower-cased, nothing else.
-std::string normalise(std::string_view s) {
-  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; };
-  while (!s.empty() && space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && space(s.back())) s.remove_suffix(1);
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
+// normalise_name_part in SQL, for family and given read from a record's JSON: trimmed and ASCII
+// lower-cased (SQLite's lower() folds ASCII only, as normalise_name_part does). Inner runs of
+// whitespace are not collapsed: a family name holding two spaces in a row is found by name=, not
+// by family= with a query that spans them.
 constexpr const char* kNormaliseOpen = "lower(trim(";
 constexpr const char* kNormaliseClose = ", char(32, 9, 10, 13, 12, 11)))";
 
@@ -491,7 +485,7 @@ ArchiveResult<SearchPage> search_patients(ArchiveReader::Impl& impl, const Searc
     } else if (name == "name" || name == "family" || name == "given") {
       std::vector<std::string> any;
       for (const auto& v : values) {
-        const std::string part = normalise(v);
+        const std::string part = sqlite::normalise_name_part(v);
         if (part.empty()) continue;
         const std::string lo = binds.add(part), hi = binds.add(prefix_end(part));
         std::string term = "(pn.part >= " + lo + " AND pn.part < " + hi;
