@@ -45,7 +45,8 @@ void single(const Interaction& in, const JsonDocument& doc, Problems& problems, 
   if (in.kind == InteractionKind::kUpdate) {
     if (string_member(doc, root, "id") != in.id) {
       // FHIR RESTful API, update: the body's id must be present and equal to the URL's.
-      problems.invalid(issue_code::kInvalid, e.path + ".id", "the resource id must be present and equal to the id of the URL");
+      problems.invalid(issue_code::kInvalid, e.path + ".id",
+                       "the resource id must be present and equal to the id of the URL");
       return;
     }
     e.key = "id:" + in.id;
@@ -90,7 +91,8 @@ void transaction_entry(const Interaction& in, const JsonDocument& doc, const Val
   }
   if (method == "POST") {
     if (url != e.type) {
-      problems.invalid(issue_code::kInvalid, entry_path + ".request.url", "a POST entry's url must be its resource type");
+      problems.invalid(issue_code::kInvalid, entry_path + ".request.url",
+                       "a POST entry's url must be its resource type");
       return;
     }
     e.key = in.key + "#" + std::to_string(index);
@@ -112,7 +114,8 @@ void transaction_entry(const Interaction& in, const JsonDocument& doc, const Val
     if (member(*request, "ifMatch") != nullptr) {
       e.target.if_match = etag_version(string_member(doc, *request, "ifMatch"));
       if (!e.target.if_match) {
-        problems.invalid(issue_code::kValue, entry_path + ".request.ifMatch", "ifMatch must be a version ETag (W/\"<n>\")");
+        problems.invalid(issue_code::kValue, entry_path + ".request.ifMatch",
+                         "ifMatch must be a version ETag (W/\"<n>\")");
         return;
       }
     }
@@ -132,7 +135,8 @@ void transaction(const Interaction& in, const JsonDocument& doc, Problems& probl
     return;
   }
   if (type != "transaction") {
-    problems.invalid(issue_code::kValue, "Bundle.type", "the Bundle posted to the base URL must be a transaction or a batch");
+    problems.invalid(issue_code::kValue, "Bundle.type",
+                     "the Bundle posted to the base URL must be a transaction or a batch");
     return;
   }
   const Value* entries = member(root, "entry");

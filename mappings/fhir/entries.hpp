@@ -5,11 +5,11 @@
 //   update (PUT Type/id)     key = "id:<id>", target = {id, If-Match version}; the store keeps the
 //                            row's existing key when target.id is set
 // Conditional interactions (ifNoneExist, a search URL), DELETE and the rest are not supported yet.
+#include <rapidjson/document.h>
+
 #include <cstddef>
 #include <string>
 #include <vector>
-
-#include <rapidjson/document.h>
 
 #include "mappings/fhir/interaction.hpp"
 #include "mappings/fhir/json_document.hpp"
@@ -21,9 +21,9 @@ namespace medgw::fhir {
 inline constexpr std::size_t kMaxTransactionEntries = 1000;
 
 struct Entry {
-  std::string path;       // FHIRPath of the resource: "Observation", "Bundle.entry[2].resource"
-  std::string full_url;   // Bundle.entry.fullUrl, empty outside a transaction
-  std::string type;       // resourceType
+  std::string path;      // FHIRPath of the resource: "Observation", "Bundle.entry[2].resource"
+  std::string full_url;  // Bundle.entry.fullUrl, empty outside a transaction
+  std::string type;      // resourceType
   const rapidjson::Value* resource = nullptr;
   std::string key;
   model::UpdateTarget target;

@@ -10,9 +10,12 @@ namespace medgw::fhir {
 
 const char* to_string(InteractionKind kind) {
   switch (kind) {
-    case InteractionKind::kCreate: return "create";
-    case InteractionKind::kUpdate: return "update";
-    case InteractionKind::kTransaction: return "transaction";
+    case InteractionKind::kCreate:
+      return "create";
+    case InteractionKind::kUpdate:
+      return "update";
+    case InteractionKind::kTransaction:
+      return "transaction";
   }
   return "create";
 }
@@ -58,7 +61,8 @@ Issue wrapper_issue(std::string what) {
 Expected<Interaction, std::vector<Issue>> parse_interaction(std::string_view raw) {
   rapidjson::Document doc;
   doc.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(raw.data(), raw.size());
-  if (doc.HasParseError() || !doc.IsObject()) return unexpected(std::vector<Issue>{wrapper_issue("is not a JSON object")});
+  if (doc.HasParseError() || !doc.IsObject())
+    return unexpected(std::vector<Issue>{wrapper_issue("is not a JSON object")});
   Interaction in;
   std::vector<Issue> issues;
   bool have_kind = false, have_key = false, have_body = false, have_client = false, have_type = false;

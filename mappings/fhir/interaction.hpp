@@ -25,13 +25,13 @@ std::optional<InteractionKind> parse_interaction_kind(std::string_view text);
 
 struct Interaction {
   InteractionKind kind = InteractionKind::kCreate;
-  std::string client;  // the authenticated client's id
-  std::string type;    // the resource type of the URL ("Observation"; "Bundle" for a transaction)
-  std::string id;      // update: the id of the URL
+  std::string client;                    // the authenticated client's id
+  std::string type;                      // the resource type of the URL ("Observation"; "Bundle" for a transaction)
+  std::string id;                        // update: the id of the URL
   std::optional<std::int64_t> if_match;  // the version of If-Match: W/"3" -> 3
-  std::string key;     // the uuid the server assigned to this request
+  std::string key;                       // the uuid the server assigned to this request
   std::string body_content_type = "application/fhir+json";
-  std::string body;    // as received
+  std::string body;  // as received
   bool operator==(const Interaction&) const = default;
 };
 

@@ -4,10 +4,14 @@ namespace medgw::fhir {
 
 const char* to_string(Severity severity) {
   switch (severity) {
-    case Severity::kFatal: return "fatal";
-    case Severity::kError: return "error";
-    case Severity::kWarning: return "warning";
-    case Severity::kInformation: return "information";
+    case Severity::kFatal:
+      return "fatal";
+    case Severity::kError:
+      return "error";
+    case Severity::kWarning:
+      return "warning";
+    case Severity::kInformation:
+      return "information";
   }
   return "error";
 }

@@ -27,9 +27,9 @@ inline constexpr const char* kInformational = "informational";
 
 struct Issue {
   Severity severity = Severity::kError;
-  std::string code;        // issue_code::*
-  std::string expression;  // FHIRPath of the element, e.g. "Observation.referenceRange[0].low.value"
-  std::string diagnostics; // for a person; never a data value
+  std::string code;         // issue_code::*
+  std::string expression;   // FHIRPath of the element, e.g. "Observation.referenceRange[0].low.value"
+  std::string diagnostics;  // for a person; never a data value
   bool operator==(const Issue&) const = default;
 };
 

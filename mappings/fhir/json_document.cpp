@@ -1,11 +1,11 @@
 #include "mappings/fhir/json_document.hpp"
 
+#include <rapidjson/error/en.h>
+#include <rapidjson/reader.h>
+
 #include <string>
 #include <unordered_set>
 #include <vector>
-
-#include <rapidjson/error/en.h>
-#include <rapidjson/reader.h>
 
 namespace medgw::fhir {
 
@@ -117,7 +117,9 @@ Expected<JsonDocument, Issue> JsonDocument::parse(std::string_view text) {
   return JsonDocument(std::move(impl));
 }
 
-const rapidjson::Value& JsonDocument::root() const { return impl_->doc; }
+const rapidjson::Value& JsonDocument::root() const {
+  return impl_->doc;
+}
 
 bool JsonDocument::is_number(const rapidjson::Value& v) const {
   return v.IsString() && impl_->numbers.count(v.GetString()) != 0;

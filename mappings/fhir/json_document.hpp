@@ -10,20 +10,20 @@
 //
 // Parsing is bounded against hostile input: the iterative parser (no recursion), a nesting limit
 // and a per-array limit, and UTF-8 is validated.
+#include <rapidjson/document.h>
+
 #include <cstddef>
 #include <memory>
 #include <string>
 #include <string_view>
-
-#include <rapidjson/document.h>
 
 #include "gateway/core/expected.hpp"
 #include "mappings/fhir/issue.hpp"
 
 namespace medgw::fhir {
 
-inline constexpr std::size_t kMaxJsonDepth = 32;        // nested objects and arrays
-inline constexpr std::size_t kMaxArrayItems = 10'000;   // in any one array or object
+inline constexpr std::size_t kMaxJsonDepth = 32;       // nested objects and arrays
+inline constexpr std::size_t kMaxArrayItems = 10'000;  // in any one array or object
 
 class JsonDocument {
  public:
@@ -49,6 +49,8 @@ class JsonDocument {
 };
 
 // The text of a string value (call only when is_string/is_number).
-inline std::string_view text_of(const rapidjson::Value& v) { return {v.GetString(), v.GetStringLength()}; }
+inline std::string_view text_of(const rapidjson::Value& v) {
+  return {v.GetString(), v.GetStringLength()};
+}
 
 }  // namespace medgw::fhir

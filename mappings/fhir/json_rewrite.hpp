@@ -4,12 +4,12 @@
 // rewritten, and for a Patient without a usable identifier the one the mapping added. Everything
 // else - element order, extensions, elements the model does not carry, each number's text - is
 // kept as the client sent it (change_set.hpp, Keyed::fhir_json).
+#include <rapidjson/document.h>
+
 #include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <rapidjson/document.h>
 
 #include "mappings/fhir/json_document.hpp"
 #include "mappings/model/datatypes.hpp"

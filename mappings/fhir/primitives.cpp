@@ -10,12 +10,16 @@ namespace medgw::fhir {
 namespace {
 
 constexpr std::array<std::string_view, 15> kStringTypes = {
-    "string", "code", "id", "uri", "url", "canonical", "oid", "uuid", "markdown", "base64Binary",
-    "date", "dateTime", "instant", "time", "xhtml"};
+    "string",   "code",         "id",   "uri",      "url",     "canonical", "oid",  "uuid",
+    "markdown", "base64Binary", "date", "dateTime", "instant", "time",      "xhtml"};
 constexpr std::array<std::string_view, 4> kNumberTypes = {"integer", "positiveInt", "unsignedInt", "decimal"};
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
 
 // A cursor over the text for the date/time matchers.
 struct Scan {
@@ -52,8 +56,8 @@ bool scan_date(Scan& sc, bool full) {
 // hh:mm:ss(.fraction)?, 00:00:00 to 23:59:60 (leap second).
 bool scan_time(Scan& sc) {
   int h = 0, m = 0, s = 0;
-  if (!sc.digits(2, h) || h > 23 || !sc.take(':') || !sc.digits(2, m) || m > 59 || !sc.take(':') ||
-      !sc.digits(2, s) || s > 60) {
+  if (!sc.digits(2, h) || h > 23 || !sc.take(':') || !sc.digits(2, m) || m > 59 || !sc.take(':') || !sc.digits(2, s) ||
+      s > 60) {
     return false;
   }
   if (sc.take('.')) {

@@ -94,9 +94,13 @@ std::optional<model::Quantity> optional_quantity(const Obj& o) {
   return quantity(o);
 }
 
-model::Period period(const Obj& o) { return {o.str("start"), o.str("end")}; }
+model::Period period(const Obj& o) {
+  return {o.str("start"), o.str("end")};
+}
 
-model::Reference reference(const Obj& o) { return {o.str("reference"), o.str("type"), o.str("display")}; }
+model::Reference reference(const Obj& o) {
+  return {o.str("reference"), o.str("type"), o.str("display")};
+}
 
 model::Identifier identifier(const Obj& o) {
   model::Identifier i;
@@ -121,7 +125,9 @@ model::HumanName human_name(const Obj& o) {
   return n;
 }
 
-model::ContactPoint contact_point(const Obj& o) { return {o.str("system"), o.str("value"), o.str("use")}; }
+model::ContactPoint contact_point(const Obj& o) {
+  return {o.str("system"), o.str("value"), o.str("use")};
+}
 
 model::Address address(const Obj& o) {
   model::Address a;
@@ -139,7 +145,9 @@ model::Address address(const Obj& o) {
 }
 
 // Only authorString: the model's author is text, and authorReference is kept in fhir_json.
-model::Annotation annotation(const Obj& o) { return {o.str("authorString"), o.str("time"), o.str("text")}; }
+model::Annotation annotation(const Obj& o) {
+  return {o.str("authorString"), o.str("time"), o.str("text")};
+}
 
 model::Attachment attachment(const Obj& o) {
   model::Attachment a;
@@ -160,7 +168,9 @@ std::vector<T> list(const Obj& o, const char* name, F read) {
   o.each(name, [&](const Obj& x) { out.push_back(read(x)); });
   return out;
 }
-std::vector<model::Identifier> identifiers(const Obj& o) { return list<model::Identifier>(o, "identifier", identifier); }
+std::vector<model::Identifier> identifiers(const Obj& o) {
+  return list<model::Identifier>(o, "identifier", identifier);
+}
 std::vector<model::Reference> references(const Obj& o, const char* name) {
   return list<model::Reference>(o, name, reference);
 }
@@ -184,8 +194,12 @@ model::ObservationValue observation_value(const Obj& o) {
 
 }  // namespace
 
-model::Identifier read_identifier(const JsonDocument& doc, const Value& v) { return identifier(Obj(doc, v)); }
-model::Reference read_reference(const JsonDocument& doc, const Value& v) { return reference(Obj(doc, v)); }
+model::Identifier read_identifier(const JsonDocument& doc, const Value& v) {
+  return identifier(Obj(doc, v));
+}
+model::Reference read_reference(const JsonDocument& doc, const Value& v) {
+  return reference(Obj(doc, v));
+}
 
 model::Patient read_patient(const JsonDocument& doc, const Value& v) {
   const Obj o(doc, v);

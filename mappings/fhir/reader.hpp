@@ -6,10 +6,10 @@
 // model does not carry are skipped (the mapping keeps the JSON as received in fhir_json, so
 // nothing is lost), a value of an unexpected JSON kind reads as absent. Decimals keep the sender's
 // text ("4.50"), which is why it reads from a JsonDocument and not a plain rapidjson::Document.
+#include <rapidjson/document.h>
+
 #include <optional>
 #include <variant>
-
-#include <rapidjson/document.h>
 
 #include "mappings/fhir/json_document.hpp"
 #include "mappings/model/resources.hpp"

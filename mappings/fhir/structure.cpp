@@ -7,6 +7,8 @@ namespace {
 
 constexpr std::uint32_t N = kUnbounded;
 
+// clang-format off: one line per element, like the spec's tables.
+
 // --- inherited elements -------------------------------------------------------------------------
 constexpr ElementDef kElement[] = {
     {"id", "string", 0, 1},
@@ -58,7 +60,7 @@ constexpr ElementDef kCodeableConcept[] = {
     {"text", "string", 0, 1},
 };
 constexpr ElementDef kIdentifier[] = {
-    {"use", "code", 0, 1},    {"type", "CodeableConcept", 0, 1}, {"system", "uri", 0, 1},
+    {"use", "code", 0, 1},     {"type", "CodeableConcept", 0, 1}, {"system", "uri", 0, 1},
     {"value", "string", 0, 1}, {"period", "Period", 0, 1},        {"assigner", "Reference", 0, 1},
 };
 constexpr ElementDef kReference[] = {
@@ -88,23 +90,22 @@ constexpr ElementDef kRatio[] = {
     {"denominator", "Quantity", 0, 1},
 };
 constexpr ElementDef kSampledData[] = {
-    {"origin", "Quantity", 1, 1},      {"period", "decimal", 1, 1},        {"factor", "decimal", 0, 1},
-    {"lowerLimit", "decimal", 0, 1},   {"upperLimit", "decimal", 0, 1},    {"dimensions", "positiveInt", 1, 1},
+    {"origin", "Quantity", 1, 1},    {"period", "decimal", 1, 1},     {"factor", "decimal", 0, 1},
+    {"lowerLimit", "decimal", 0, 1}, {"upperLimit", "decimal", 0, 1}, {"dimensions", "positiveInt", 1, 1},
     {"data", "string", 0, 1},
 };
 constexpr ElementDef kHumanName[] = {
-    {"use", "code", 0, 1},     {"text", "string", 0, 1},   {"family", "string", 0, 1},
-    {"given", "string", 0, N}, {"prefix", "string", 0, N}, {"suffix", "string", 0, N},
-    {"period", "Period", 0, 1},
+    {"use", "code", 0, 1},      {"text", "string", 0, 1},   {"family", "string", 0, 1}, {"given", "string", 0, N},
+    {"prefix", "string", 0, N}, {"suffix", "string", 0, N}, {"period", "Period", 0, 1},
 };
 constexpr ElementDef kAddress[] = {
-    {"use", "code", 0, 1},        {"type", "code", 0, 1},    {"text", "string", 0, 1},
-    {"line", "string", 0, N},     {"city", "string", 0, 1},  {"district", "string", 0, 1},
-    {"state", "string", 0, 1},    {"postalCode", "string", 0, 1}, {"country", "string", 0, 1},
+    {"use", "code", 0, 1},      {"type", "code", 0, 1},         {"text", "string", 0, 1},
+    {"line", "string", 0, N},   {"city", "string", 0, 1},       {"district", "string", 0, 1},
+    {"state", "string", 0, 1},  {"postalCode", "string", 0, 1}, {"country", "string", 0, 1},
     {"period", "Period", 0, 1},
 };
 constexpr ElementDef kContactPoint[] = {
-    {"system", "code", 0, 1}, {"value", "string", 0, 1},      {"use", "code", 0, 1},
+    {"system", "code", 0, 1},      {"value", "string", 0, 1},  {"use", "code", 0, 1},
     {"rank", "positiveInt", 0, 1}, {"period", "Period", 0, 1},
 };
 constexpr ElementDef kAnnotation[] = {
@@ -113,13 +114,13 @@ constexpr ElementDef kAnnotation[] = {
     {"text", "markdown", 1, 1},
 };
 constexpr ElementDef kAttachment[] = {
-    {"contentType", "code", 0, 1},  {"language", "code", 0, 1}, {"data", "base64Binary", 0, 1},
-    {"url", "url", 0, 1},           {"size", "unsignedInt", 0, 1}, {"hash", "base64Binary", 0, 1},
-    {"title", "string", 0, 1},      {"creation", "dateTime", 0, 1},
+    {"contentType", "code", 0, 1}, {"language", "code", 0, 1},     {"data", "base64Binary", 0, 1},
+    {"url", "url", 0, 1},          {"size", "unsignedInt", 0, 1},  {"hash", "base64Binary", 0, 1},
+    {"title", "string", 0, 1},     {"creation", "dateTime", 0, 1},
 };
 constexpr ElementDef kMeta[] = {
-    {"versionId", "id", 0, 1},     {"lastUpdated", "instant", 0, 1}, {"source", "uri", 0, 1},
-    {"profile", "canonical", 0, N}, {"security", "Coding", 0, N},    {"tag", "Coding", 0, N},
+    {"versionId", "id", 0, 1},      {"lastUpdated", "instant", 0, 1}, {"source", "uri", 0, 1},
+    {"profile", "canonical", 0, N}, {"security", "Coding", 0, N},     {"tag", "Coding", 0, N},
 };
 constexpr ElementDef kNarrative[] = {
     {"status", "code", 1, 1},
@@ -148,7 +149,7 @@ constexpr ElementDef kTimingRepeat[] = {
     {"offset", "unsignedInt", 0, 1},
 };
 constexpr ElementDef kSignature[] = {
-    {"type", "Coding", 1, N},        {"when", "instant", 1, 1},     {"who", "Reference", 1, 1},
+    {"type", "Coding", 1, N},          {"when", "instant", 1, 1},      {"who", "Reference", 1, 1},
     {"onBehalfOf", "Reference", 0, 1}, {"targetFormat", "code", 0, 1}, {"sigFormat", "code", 0, 1},
     {"data", "base64Binary", 0, 1},
 };
@@ -235,14 +236,10 @@ constexpr ElementDef kEncounterDiagnosis[] = {
     {"rank", "positiveInt", 0, 1},
 };
 constexpr ElementDef kEncounterHospitalization[] = {
-    {"preAdmissionIdentifier", "Identifier", 0, 1},
-    {"origin", "Reference", 0, 1},
-    {"admitSource", "CodeableConcept", 0, 1},
-    {"reAdmission", "CodeableConcept", 0, 1},
-    {"dietPreference", "CodeableConcept", 0, N},
-    {"specialCourtesy", "CodeableConcept", 0, N},
-    {"specialArrangement", "CodeableConcept", 0, N},
-    {"destination", "Reference", 0, 1},
+    {"preAdmissionIdentifier", "Identifier", 0, 1},    {"origin", "Reference", 0, 1},
+    {"admitSource", "CodeableConcept", 0, 1},          {"reAdmission", "CodeableConcept", 0, 1},
+    {"dietPreference", "CodeableConcept", 0, N},       {"specialCourtesy", "CodeableConcept", 0, N},
+    {"specialArrangement", "CodeableConcept", 0, N},   {"destination", "Reference", 0, 1},
     {"dischargeDisposition", "CodeableConcept", 0, 1},
 };
 constexpr ElementDef kEncounterLocation[] = {
@@ -448,12 +445,8 @@ constexpr ElementDef kImagingStudySeriesInstance[] = {
 
 // --- Bundle -------------------------------------------------------------------------------------
 constexpr ElementDef kBundle[] = {
-    {"identifier", "Identifier", 0, 1},
-    {"type", "code", 1, 1},
-    {"timestamp", "instant", 0, 1},
-    {"total", "unsignedInt", 0, 1},
-    {"link", "Bundle.link", 0, N},
-    {"entry", "Bundle.entry", 0, N},
+    {"identifier", "Identifier", 0, 1}, {"type", "code", 1, 1},        {"timestamp", "instant", 0, 1},
+    {"total", "unsignedInt", 0, 1},     {"link", "Bundle.link", 0, N}, {"entry", "Bundle.entry", 0, N},
     {"signature", "Signature", 0, 1},
 };
 constexpr ElementDef kBundleLink[] = {
@@ -473,20 +466,16 @@ constexpr ElementDef kBundleEntrySearch[] = {
     {"score", "decimal", 0, 1},
 };
 constexpr ElementDef kBundleEntryRequest[] = {
-    {"method", "code", 1, 1},
-    {"url", "uri", 1, 1},
-    {"ifNoneMatch", "string", 0, 1},
-    {"ifModifiedSince", "instant", 0, 1},
-    {"ifMatch", "string", 0, 1},
-    {"ifNoneExist", "string", 0, 1},
+    {"method", "code", 1, 1},        {"url", "uri", 1, 1},
+    {"ifNoneMatch", "string", 0, 1}, {"ifModifiedSince", "instant", 0, 1},
+    {"ifMatch", "string", 0, 1},     {"ifNoneExist", "string", 0, 1},
 };
 constexpr ElementDef kBundleEntryResponse[] = {
-    {"status", "string", 1, 1},
-    {"location", "uri", 0, 1},
-    {"etag", "string", 0, 1},
-    {"lastModified", "instant", 0, 1},
-    {"outcome", "Resource", 0, 1},
+    {"status", "string", 1, 1},        {"location", "uri", 0, 1},     {"etag", "string", 0, 1},
+    {"lastModified", "instant", 0, 1}, {"outcome", "Resource", 0, 1},
 };
+
+// clang-format on
 
 using B = Base;
 constexpr TypeDef kTypes[] = {
@@ -551,16 +540,20 @@ constexpr TypeDef kTypes[] = {
 };
 
 constexpr std::string_view kSupportedResources[] = {
-    "Patient",      "Encounter",         "Observation",  "DiagnosticReport",
+    "Patient",        "Encounter",         "Observation",  "DiagnosticReport",
     "ServiceRequest", "DocumentReference", "ImagingStudy", "Bundle",
 };
 
 std::span<const ElementDef> base_table(Base base) {
   switch (base) {
-    case Base::kElement: return kElement;
-    case Base::kBackboneElement: return kBackboneElement;
-    case Base::kResource: return kResource;
-    case Base::kDomainResource: return kDomainResource;
+    case Base::kElement:
+      return kElement;
+    case Base::kBackboneElement:
+      return kBackboneElement;
+    case Base::kResource:
+      return kResource;
+    case Base::kDomainResource:
+      return kDomainResource;
   }
   return kElement;
 }
@@ -582,7 +575,9 @@ const TypeDef* find_type(std::string_view name) {
   return nullptr;
 }
 
-std::span<const TypeDef> all_types() { return kTypes; }
+std::span<const TypeDef> all_types() {
+  return kTypes;
+}
 
 bool is_supported_resource(std::string_view resource_type) {
   for (std::string_view t : kSupportedResources) {

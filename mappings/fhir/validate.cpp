@@ -193,8 +193,7 @@ class Validator {
     item(v, type, path, depth);
   }
 
-  void primitive_element(const rapidjson::Value& v, const ElementDef& def, const std::string& path,
-                         std::size_t depth) {
+  void primitive_element(const rapidjson::Value& v, const ElementDef& def, const std::string& path, std::size_t depth) {
     if (v.IsArray() != (def.max != 1)) {
       add(Severity::kError, issue_code::kStructure, path,
           path + (def.max == 1 ? " must be a single value, not an array" : " must be an array"));
@@ -235,7 +234,9 @@ class Validator {
     bool kind_ok = false;
     const char* expected = "a string";
     switch (json_kind(type)) {
-      case JsonKind::kString: kind_ok = doc_.is_string(v); break;
+      case JsonKind::kString:
+        kind_ok = doc_.is_string(v);
+        break;
       case JsonKind::kNumber:
         kind_ok = doc_.is_number(v);
         expected = "a number";
@@ -269,7 +270,9 @@ std::vector<Issue> validate_resource(const JsonDocument& doc, const rapidjson::V
   return std::move(v).take();
 }
 
-std::vector<Issue> validate(const JsonDocument& doc) { return validate_resource(doc, doc.root()); }
+std::vector<Issue> validate(const JsonDocument& doc) {
+  return validate_resource(doc, doc.root());
+}
 
 std::vector<Issue> validate_json(std::string_view text) {
   auto doc = JsonDocument::parse(text);

@@ -12,12 +12,12 @@
 //
 // Limits against hostile input: nesting beyond kMaxJsonDepth and arrays beyond kMaxArrayItems are
 // errors (code too-costly); at most kMaxIssues issues are reported.
+#include <rapidjson/document.h>
+
 #include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <rapidjson/document.h>
 
 #include "mappings/fhir/issue.hpp"
 #include "mappings/fhir/json_document.hpp"

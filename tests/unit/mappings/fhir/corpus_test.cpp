@@ -3,11 +3,11 @@
 // error here is a mistake in our tables or rules); every Patient and clinical example maps as a
 // create unless its subject is not a patient; transactions map or are refused only for what medgw
 // does not take, with the reasons printed.
+#include <gtest/gtest.h>
+
 #include <filesystem>
 #include <iostream>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "mappings/fhir/entries.hpp"
 #include "mappings/fhir/json_document.hpp"
@@ -22,15 +22,15 @@ namespace {
 
 namespace fs = std::filesystem;
 
-#define MEDGW_REQUIRE_FHIR_CORPUS()                                                                     \
-  do {                                                                                                  \
-    std::error_code ec;                                                                                 \
-    if (!fs::is_directory(test::fhir_corpus_dir(), ec)) {                                               \
-      GTEST_SKIP() << "FHIR R4 corpus absent: " << test::fhir_corpus_dir().string()                     \
-                   << " is not a directory, so the corpus checks are skipped (the corpus is "           \
-                      "../shared/corpus/fhir-r4/json next to the repository; MEDGW_FHIR_CORPUS_DIR "    \
-                      "overrides it)";                                                                  \
-    }                                                                                                   \
+#define MEDGW_REQUIRE_FHIR_CORPUS()                                                                  \
+  do {                                                                                               \
+    std::error_code ec;                                                                              \
+    if (!fs::is_directory(test::fhir_corpus_dir(), ec)) {                                            \
+      GTEST_SKIP() << "FHIR R4 corpus absent: " << test::fhir_corpus_dir().string()                  \
+                   << " is not a directory, so the corpus checks are skipped (the corpus is "        \
+                      "../shared/corpus/fhir-r4/json next to the repository; MEDGW_FHIR_CORPUS_DIR " \
+                      "overrides it)";                                                               \
+    }                                                                                                \
   } while (false)
 
 struct Example {
@@ -95,7 +95,7 @@ TEST(FhirCorpus, EveryPatientAndClinicalExampleMapsAsACreate) {
     }
     // The only refusal allowed: a subject medgw cannot file under a patient (a Group, none, ...).
     EXPECT_TRUE(only_about(cs.error().issues, ".subject")) << e.file.filename() << "\n"
-                                                            << test::describe(cs.error().issues);
+                                                           << test::describe(cs.error().issues);
     std::cout << "not mapped: " << e.file.filename().string() << ": " << cs.error().issues.front().diagnostics << "\n";
     ++refused;
   }

@@ -69,15 +69,17 @@ TEST(MapInteraction, CreateObservation) {
   EXPECT_EQ(o.resource.status, "final");
   EXPECT_EQ(std::get<model::Quantity>(o.resource.value).value.text, "4.50");
   // As received, minus id and meta; the extension the model has no field for is kept.
-  EXPECT_EQ(o.fhir_json,
-            R"({"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"2345-7"}]},)"
-            R"("subject":{"reference":"Patient/17"},"valueQuantity":{"value":4.50,"unit":"mmol/L"},)"
-            R"("extension":[{"url":"http://example.org/kept","valueInteger":7}]})");
+  EXPECT_EQ(
+      o.fhir_json,
+      R"({"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"2345-7"}]},)"
+      R"("subject":{"reference":"Patient/17"},"valueQuantity":{"value":4.50,"unit":"mmol/L"},)"
+      R"("extension":[{"url":"http://example.org/kept","valueInteger":7}]})");
 }
 
 TEST(MapInteraction, UpdateObservation) {
-  Interaction in = request(InteractionKind::kUpdate, "Observation",
-                           std::string(kObservation).replace(std::string(kObservation).find("\"x\""), 3, "\"17\""), "17");
+  Interaction in =
+      request(InteractionKind::kUpdate, "Observation",
+              std::string(kObservation).replace(std::string(kObservation).find("\"x\""), 3, "\"17\""), "17");
   in.if_match = 3;
   const model::ChangeSet cs = mapped(in);
   EXPECT_EQ(cs.message_type, "FHIR update Observation");
@@ -107,8 +109,9 @@ TEST(MapInteraction, PatientWithoutIdentifierGetsOne) {
   ASSERT_EQ(cs.patient->patient.identifier.size(), 1u);
   EXPECT_EQ(cs.patient->patient.identifier[0].system, "urn:ietf:rfc:3986");
   EXPECT_EQ(cs.patient->patient.identifier[0].value, std::string("urn:uuid:") + kKey);
-  EXPECT_EQ(cs.patient->fhir_json, std::string(R"({"resourceType":"Patient","identifier":[{"system":"urn:ietf:rfc:3986",)") +
-                                       R"("value":"urn:uuid:)" + kKey + R"("}],"gender":"female"})");
+  EXPECT_EQ(cs.patient->fhir_json,
+            std::string(R"({"resourceType":"Patient","identifier":[{"system":"urn:ietf:rfc:3986",)") +
+                R"("value":"urn:uuid:)" + kKey + R"("}],"gender":"female"})");
   EXPECT_FALSE(cs.subject.has_value());
 }
 
@@ -122,22 +125,24 @@ TEST(MapInteraction, PatientWithIdentifiersWithoutValuesGetsOneAppended) {
 }
 
 TEST(MapInteraction, PatientWithIdentifierKeepsIt) {
-  Interaction in = request(InteractionKind::kUpdate, "Patient",
-                           R"({"resourceType": "Patient", "id": "src-4", "identifier": [{"system": "urn:oid:1.2", "value": "MRN7"}]})",
-                           "src-4");
+  Interaction in = request(
+      InteractionKind::kUpdate, "Patient",
+      R"({"resourceType": "Patient", "id": "src-4", "identifier": [{"system": "urn:oid:1.2", "value": "MRN7"}]})",
+      "src-4");
   in.if_match = 2;
   const model::ChangeSet cs = mapped(in);
   ASSERT_TRUE(cs.patient.has_value());
   ASSERT_EQ(cs.patient->patient.identifier.size(), 1u);
   EXPECT_EQ(cs.patient->target.id, "src-4");
   EXPECT_EQ(cs.patient->target.if_match, 2);
-  EXPECT_EQ(cs.patient->fhir_json, R"({"resourceType":"Patient","identifier":[{"system":"urn:oid:1.2","value":"MRN7"}]})");
+  EXPECT_EQ(cs.patient->fhir_json,
+            R"({"resourceType":"Patient","identifier":[{"system":"urn:oid:1.2","value":"MRN7"}]})");
 }
 
 TEST(MapInteraction, SubjectByIdentifier) {
-  const model::ChangeSet cs = mapped(request(
-      InteractionKind::kCreate, "DiagnosticReport",
-      R"({"resourceType": "DiagnosticReport", "status": "final", "code": {"text": "CBC"},
+  const model::ChangeSet cs =
+      mapped(request(InteractionKind::kCreate, "DiagnosticReport",
+                     R"({"resourceType": "DiagnosticReport", "status": "final", "code": {"text": "CBC"},
           "subject": {"type": "Patient", "identifier": {"system": "urn:oid:1.2", "value": "MRN7"}}})"));
   ASSERT_TRUE(cs.subject.has_value());
   EXPECT_TRUE(cs.subject->patient_id.empty());
@@ -161,9 +166,10 @@ TEST(MapInteraction, SubjectMustBeAPatient) {
 }
 
 TEST(MapInteraction, ValidationErrorsRefuse) {
-  expect_refused(request(InteractionKind::kCreate, "Observation",
-                         R"({"resourceType": "Observation", "code": {"text": "x"}, "subject": {"reference": "Patient/1"}})"),
-                 MapErrorKind::kInvalid, "Observation.status");
+  expect_refused(
+      request(InteractionKind::kCreate, "Observation",
+              R"({"resourceType": "Observation", "code": {"text": "x"}, "subject": {"reference": "Patient/1"}})"),
+      MapErrorKind::kInvalid, "Observation.status");
   expect_refused(request(InteractionKind::kCreate, "Observation", "{not json"), MapErrorKind::kInvalid, "");
 }
 
@@ -300,8 +306,8 @@ TEST(MapInteraction, UnsupportedTransactionEntries) {
     return request(InteractionKind::kTransaction, "Bundle",
                    R"({"resourceType": "Bundle", "type": "transaction", "entry": [)" + entry + "]}");
   };
-  expect_refused(with_entry(R"({"request": {"method": "DELETE", "url": "Observation/1"}})"),
-                 MapErrorKind::kUnsupported, "Bundle.entry[0].request.method");
+  expect_refused(with_entry(R"({"request": {"method": "DELETE", "url": "Observation/1"}})"), MapErrorKind::kUnsupported,
+                 "Bundle.entry[0].request.method");
   expect_refused(with_entry(R"({"resource": {"resourceType": "Patient"},
                                 "request": {"method": "POST", "url": "Patient", "ifNoneExist": "identifier=a|b"}})"),
                  MapErrorKind::kUnsupported, "Bundle.entry[0].request");
@@ -314,10 +320,12 @@ TEST(MapInteraction, UnsupportedTransactionEntries) {
   expect_refused(with_entry(R"({"resource": {"resourceType": "Patient", "gender": "male"},
                                 "request": {"method": "POST", "url": "Observation"}})"),
                  MapErrorKind::kInvalid, "Bundle.entry[0].request.url");
-  expect_refused(with_entry(R"({"resource": {"resourceType": "Patient", "gender": "male"}})"),
-                 MapErrorKind::kInvalid, "Bundle.entry[0].request");
-  expect_refused(with_entry(R"({"resource": {"resourceType": "Patient", "id": "1"}, "request": {"method": "PUT", "url": "Patient/2"}})"),
-                 MapErrorKind::kInvalid, "Bundle.entry[0].resource.id");
+  expect_refused(with_entry(R"({"resource": {"resourceType": "Patient", "gender": "male"}})"), MapErrorKind::kInvalid,
+                 "Bundle.entry[0].request");
+  expect_refused(
+      with_entry(
+          R"({"resource": {"resourceType": "Patient", "id": "1"}, "request": {"method": "PUT", "url": "Patient/2"}})"),
+      MapErrorKind::kInvalid, "Bundle.entry[0].resource.id");
   expect_refused(with_entry(R"({"resource": {"resourceType": "Patient", "id": "1"},
                                 "request": {"method": "PUT", "url": "Patient/1", "ifMatch": "W/\"x\""}})"),
                  MapErrorKind::kInvalid, "Bundle.entry[0].request.ifMatch");
@@ -326,8 +334,9 @@ TEST(MapInteraction, UnsupportedTransactionEntries) {
 TEST(MapInteraction, BatchIsSplitByTheServer) {
   expect_refused(request(InteractionKind::kTransaction, "Bundle", R"({"resourceType": "Bundle", "type": "batch"})"),
                  MapErrorKind::kUnsupported, "Bundle.type");
-  expect_refused(request(InteractionKind::kTransaction, "Bundle", R"({"resourceType": "Bundle", "type": "collection"})"),
-                 MapErrorKind::kInvalid, "Bundle.type");
+  expect_refused(
+      request(InteractionKind::kTransaction, "Bundle", R"({"resourceType": "Bundle", "type": "collection"})"),
+      MapErrorKind::kInvalid, "Bundle.type");
 }
 
 TEST(MapInteraction, TooManyEntries) {

@@ -10,15 +10,17 @@ TEST(OperationOutcome, OneIssuePerIssue) {
       {Severity::kError, "required", "Observation.status", "Observation.status is required"},
       {Severity::kInformation, "not-supported", "", "\"quoted\""},
   };
-  EXPECT_EQ(operation_outcome_json(issues),
-            R"({"resourceType":"OperationOutcome","issue":[)"
-            R"({"severity":"error","code":"required","diagnostics":"Observation.status is required","expression":["Observation.status"]},)"
-            R"({"severity":"information","code":"not-supported","diagnostics":"\"quoted\""}]})");
+  EXPECT_EQ(
+      operation_outcome_json(issues),
+      R"({"resourceType":"OperationOutcome","issue":[)"
+      R"({"severity":"error","code":"required","diagnostics":"Observation.status is required","expression":["Observation.status"]},)"
+      R"({"severity":"information","code":"not-supported","diagnostics":"\"quoted\""}]})");
 }
 
 TEST(OperationOutcome, EmptyListStillHasAnIssue) {
-  EXPECT_EQ(operation_outcome_json({}),
-            R"({"resourceType":"OperationOutcome","issue":[{"severity":"information","code":"informational","diagnostics":"All OK"}]})");
+  EXPECT_EQ(
+      operation_outcome_json({}),
+      R"({"resourceType":"OperationOutcome","issue":[{"severity":"information","code":"informational","diagnostics":"All OK"}]})");
 }
 
 }  // namespace

@@ -6,14 +6,17 @@
 namespace medgw::fhir {
 namespace {
 
-bool ok(std::string_view type, std::string_view text) { return check_primitive(type, text) == nullptr; }
+bool ok(std::string_view type, std::string_view text) {
+  return check_primitive(type, text) == nullptr;
+}
 
 TEST(Primitives, DateTimeFamily) {
   for (const char* v : {"2024", "2024-03", "2024-03-01", "0001-01-01"}) EXPECT_TRUE(ok("date", v)) << v;
   for (const char* v : {"0000", "2024-3", "2024-00", "2024-03-32", "2024-03-01T00:00:00Z", "2024-03-01 ", "20240301"}) {
     EXPECT_FALSE(ok("date", v)) << v;
   }
-  for (const char* v : {"2024", "2024-03-01T08:30:00Z", "2024-03-01T08:30:00.123456+14:00", "2016-12-31T23:59:60-05:00"}) {
+  for (const char* v :
+       {"2024", "2024-03-01T08:30:00Z", "2024-03-01T08:30:00.123456+14:00", "2016-12-31T23:59:60-05:00"}) {
     EXPECT_TRUE(ok("dateTime", v)) << v;
   }
   for (const char* v : {"2024-03T08:30:00Z", "2024-03-01T08:30Z", "2024-03-01T08:30:00", "2024-03-01T08:30:00+14:01",

@@ -13,10 +13,18 @@ namespace {
 
 using namespace medgw::model;
 
-Coding loinc(const std::string& code) { return {"http://loinc.org", "2.77", code, "display " + code}; }
-CodeableConcept codeable(const std::string& code) { return {{loinc(code), {"urn:oid:1.2.3", "", "L" + code, ""}}, "text"}; }
-Quantity qty(const std::string& v) { return {{v}, "", "mmol/L", "http://unitsofmeasure.org", "mmol/L"}; }
-Reference ref(const std::string& r) { return {r, "", "shown"}; }
+Coding loinc(const std::string& code) {
+  return {"http://loinc.org", "2.77", code, "display " + code};
+}
+CodeableConcept codeable(const std::string& code) {
+  return {{loinc(code), {"urn:oid:1.2.3", "", "L" + code, ""}}, "text"};
+}
+Quantity qty(const std::string& v) {
+  return {{v}, "", "mmol/L", "http://unitsofmeasure.org", "mmol/L"};
+}
+Reference ref(const std::string& r) {
+  return {r, "", "shown"};
+}
 Identifier ident(const std::string& v) {
   return {"official", codeable("MR"), "urn:oid:2.16.1", v, {"2020-01-01", "2030-12-31"}, "HOSP"};
 }
@@ -37,7 +45,8 @@ TEST(Reader, PatientRoundTrip) {
   p.id = "src-4";
   p.identifier = {ident("MRN1"), {"", {}, "urn:oid:2.16.156.10011.1.1", "110101199003071234", {}, ""}};
   p.active = true;
-  p.name = {{"official", "Zhang San", "Zhang", {"San", "Er"}, {"Dr"}, {"Jr"}, {"2001", ""}}, {"nickname", "", "", {"Z"}, {}, {}, {}}};
+  p.name = {{"official", "Zhang San", "Zhang", {"San", "Er"}, {"Dr"}, {"Jr"}, {"2001", ""}},
+            {"nickname", "", "", {"Z"}, {}, {}, {}}};
   p.telecom = {{"phone", "+86 10 1234", "mobile"}, {"email", "z@example.org", ""}};
   p.gender = "male";
   p.birth_date = "1990-03-07";
@@ -161,7 +170,8 @@ TEST(Reader, DocumentReferenceRoundTrip) {
   d.date = "2024-03-01T09:00:00Z";
   d.author = {ref("Practitioner/1")};
   d.description = "discharge summary";
-  d.content = {{{"text/plain", "", "aGVsbG8=", "", "t", "", 5}, {"urn:ihe:iti:xds:2017:mimeTypeSufficient", "", "urn:x", ""}}};
+  d.content = {
+      {{"text/plain", "", "aGVsbG8=", "", "t", "", 5}, {"urn:ihe:iti:xds:2017:mimeTypeSufficient", "", "urn:x", ""}}};
   d.context_encounter = ref("Encounter/7");
   d.context_period = {"2024-03-01", "2024-03-02"};
   round_trip(d, read_document_reference);

@@ -1,10 +1,10 @@
 // Hostile and broken bodies: every mutation of a valid resource is either mapped or refused with
 // at least one issue, never a crash (the tests run under ASan and UBSan). Mutations are
 // deterministic, so a failure reproduces.
+#include <gtest/gtest.h>
+
 #include <cstdint>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "mappings/fhir/map_interaction.hpp"
 #include "mappings/fhir/structure.hpp"
@@ -32,13 +32,20 @@ struct Rng {
 };
 
 std::string mutate(const std::string& text, Rng& rng) {
-  static const std::string kInserts[] = {"1", "\"", "[", "]", "{}", "null", "true", "\"_x\":", ",", "-", "\\u0000", "1e999"};
+  static const std::string kInserts[] = {"1",    "\"",      "[", "]", "{}",      "null",
+                                         "true", "\"_x\":", ",", "-", "\\u0000", "1e999"};
   std::string out = text;
   const std::size_t at = rng.next() % (out.size() + 1);
   switch (rng.next() % 4) {
-    case 0: out.erase(at, 1 + rng.next() % 8); break;
-    case 1: out.insert(at, kInserts[rng.next() % std::size(kInserts)]); break;
-    case 2: out.resize(at); break;
+    case 0:
+      out.erase(at, 1 + rng.next() % 8);
+      break;
+    case 1:
+      out.insert(at, kInserts[rng.next() % std::size(kInserts)]);
+      break;
+    case 2:
+      out.resize(at);
+      break;
     default:
       if (at < out.size()) out[at] = static_cast<char>(rng.next() % 256);
       break;
@@ -63,7 +70,9 @@ void exercise(const std::string& text, const std::string& type, std::uint64_t se
   }
 }
 
-TEST(Robustness, MutatedSampleNeverCrashes) { exercise(kSample, "Observation", 88172645463325252ULL, 3000); }
+TEST(Robustness, MutatedSampleNeverCrashes) {
+  exercise(kSample, "Observation", 88172645463325252ULL, 3000);
+}
 
 TEST(Robustness, MutatedCorpusNeverCrashes) {
   std::error_code ec;

@@ -2,17 +2,16 @@
 // snapshots (as Medplum ships them: profiles-resources.json and profiles-types.json). Every
 // element of every table must exist there with the same min, max and type codes, and every
 // element there must be in the table: this test is what makes the tables trustworthy.
-#include "mappings/fhir/structure.hpp"
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
 
 #include <map>
 #include <memory>
 #include <set>
 #include <string>
 
-#include <gtest/gtest.h>
-#include <rapidjson/document.h>
-
 #include "mappings/fhir/primitives.hpp"
+#include "mappings/fhir/structure.hpp"
 #include "tests/unit/mappings/fhir/fhir_test_support.hpp"
 
 namespace medgw::fhir {
@@ -101,11 +100,13 @@ std::unique_ptr<Snapshots> StructureDefinitions::snapshots_;
 // Where Medplum's copy of the definitions departs from R4 4.0.1: Medplum adds its own Meta
 // elements (project, account, ...) and narrows Bundle.entry.response.outcome from Resource to
 // OperationOutcome. The tables follow R4; these, and only these, are not disagreements.
-const std::set<std::string> kMedplumAdditions = {"Meta.account", "Meta.accounts", "Meta.author",
+const std::set<std::string> kMedplumAdditions = {"Meta.account",     "Meta.accounts",   "Meta.author",
                                                  "Meta.compartment", "Meta.onBehalfOf", "Meta.project"};
 const std::map<std::string, std::string> kMedplumNarrowed = {{"Bundle.entry.response.outcome", "OperationOutcome"}};
 
-std::string describe_max(std::uint32_t max) { return max == kUnbounded ? "*" : std::to_string(max); }
+std::string describe_max(std::uint32_t max) {
+  return max == kUnbounded ? "*" : std::to_string(max);
+}
 
 std::string join(const std::set<std::string>& s) {
   std::string out;
@@ -202,9 +203,9 @@ TEST_F(StructureDefinitions, TheComparisonCatchesMistakes) {
 // Every type a table names has a table of its own, except the few datatypes Extension.value[x]
 // may carry that no supported resource uses (their content is reported as not validated).
 TEST_F(StructureDefinitions, EveryNamedTypeHasATable) {
-  const std::set<std::string> not_validated = {"ContactDetail", "Contributor",    "DataRequirement",
-                                               "Expression",    "ParameterDefinition", "RelatedArtifact",
-                                               "TriggerDefinition", "UsageContext", "Dosage"};
+  const std::set<std::string> not_validated = {"ContactDetail",     "Contributor",         "DataRequirement",
+                                               "Expression",        "ParameterDefinition", "RelatedArtifact",
+                                               "TriggerDefinition", "UsageContext",        "Dosage"};
   for (const TypeDef& type : all_types()) {
     for (std::span<const ElementDef> table : element_tables(type)) {
       for (const ElementDef& e : table) {

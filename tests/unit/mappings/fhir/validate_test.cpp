@@ -1,9 +1,9 @@
 // The structural validator: what it accepts, and each kind of error with the element it names.
 #include "mappings/fhir/validate.hpp"
 
-#include <string>
-
 #include <gtest/gtest.h>
+
+#include <string>
 
 #include "tests/unit/mappings/fhir/fhir_test_support.hpp"
 
@@ -66,7 +66,8 @@ TEST(Validate, UnknownElementInADatatype) {
 TEST(Validate, WrongPrimitiveJsonType) {
   expect_one_error(replace(kObservation, R"("value": 4.50)", R"("value": "4.50")"), "Observation.valueQuantity.value",
                    "structure");
-  expect_one_error(replace(kObservation, R"("status": "final")", R"("status": true)"), "Observation.status", "structure");
+  expect_one_error(replace(kObservation, R"("status": "final")", R"("status": true)"), "Observation.status",
+                   "structure");
   expect_one_error(replace(kObservation, R"("valueInteger": 3)", R"("valueInteger": 3.5)"),
                    "Observation.component[0].valueInteger", "value");
 }
@@ -81,9 +82,9 @@ TEST(Validate, MissingRequiredInABackboneElement) {
 }
 
 TEST(Validate, ArrayWhereSingleAndSingleWhereArray) {
-  expect_one_error(replace(kObservation, R"("subject": {"reference": "Patient/17"})",
-                           R"("subject": [{"reference": "Patient/17"}])"),
-                   "Observation.subject", "structure");
+  expect_one_error(
+      replace(kObservation, R"("subject": {"reference": "Patient/17"})", R"("subject": [{"reference": "Patient/17"}])"),
+      "Observation.subject", "structure");
   expect_one_error(replace(kObservation, R"("interpretation": [{"coding": [{"code": "N"}]}])",
                            R"("interpretation": {"coding": [{"code": "N"}]})"),
                    "Observation.interpretation", "structure");
@@ -98,7 +99,8 @@ TEST(Validate, BadDatesAndTimes) {
   // An instant needs the full precision.
   expect_one_error(replace(kObservation, R"("issued": "2024-03-01T09:00:00Z")", R"("issued": "2024-03-01")"),
                    "Observation.issued", "value");
-  EXPECT_TRUE(errors_of(validate_json(replace(kObservation, R"("2024-03-01T08:30:00+08:00")", R"("2024-03")"))).empty());
+  EXPECT_TRUE(
+      errors_of(validate_json(replace(kObservation, R"("2024-03-01T08:30:00+08:00")", R"("2024-03")"))).empty());
 }
 
 TEST(Validate, DiagnosticsNeverCarryTheValue) {
@@ -110,15 +112,17 @@ TEST(Validate, DiagnosticsNeverCarryTheValue) {
 }
 
 TEST(Validate, ExtensionWithoutUrl) {
-  expect_one_error(replace(kObservation, R"({"url": "http://example.org/ext", "valueString": "x"})",
-                           R"({"valueString": "x"})"),
-                   "Observation.extension[0].url", "required");
+  expect_one_error(
+      replace(kObservation, R"({"url": "http://example.org/ext", "valueString": "x"})", R"({"valueString": "x"})"),
+      "Observation.extension[0].url", "required");
 }
 
 TEST(Validate, ExtensionWithValueAndExtensions) {
-  expect_one_error(replace(kObservation, R"({"url": "http://example.org/ext", "valueString": "x"})",
-                           R"({"url": "http://example.org/ext", "valueString": "x", "extension": [{"url": "a", "valueBoolean": true}]})"),
-                   "Observation.extension[0]", "invalid");
+  expect_one_error(
+      replace(
+          kObservation, R"({"url": "http://example.org/ext", "valueString": "x"})",
+          R"({"url": "http://example.org/ext", "valueString": "x", "extension": [{"url": "a", "valueBoolean": true}]})"),
+      "Observation.extension[0]", "invalid");
 }
 
 TEST(Validate, TwoChoiceVariants) {
@@ -149,8 +153,8 @@ TEST(Validate, PrimitiveArrayExtensionsAlignWithNulls) {
 }
 
 TEST(Validate, EmptyValuesAreErrors) {
-  expect_one_error(replace(kObservation, R"("text": "3.9-6.1")", R"("text": "")"),
-                   "Observation.referenceRange[0].text", "value");
+  expect_one_error(replace(kObservation, R"("text": "3.9-6.1")", R"("text": "")"), "Observation.referenceRange[0].text",
+                   "value");
   expect_one_error(replace(kObservation, R"("profile": ["http://example.org/p"])", R"("profile": [])"),
                    "Observation.meta.profile", "structure");
   expect_one_error(replace(kObservation, R"("high": {"value": 6.1})", R"("high": {})"),
@@ -242,8 +246,9 @@ TEST(Validate, BundleEntriesAreValidated) {
 }
 
 TEST(Validate, ContainedResources) {
-  const std::string obs = replace(kObservation, R"("identifier")",
-                                  R"("contained": [{"resourceType": "Patient", "id": "p", "active": "yes"}], "identifier")");
+  const std::string obs =
+      replace(kObservation, R"("identifier")",
+              R"("contained": [{"resourceType": "Patient", "id": "p", "active": "yes"}], "identifier")");
   expect_one_error(obs, "Observation.contained[0].active", "structure");
 }
 
@@ -265,7 +270,8 @@ TEST(Validate, PrimitiveRules) {
   EXPECT_TRUE(patient_with(R"("gender": "female")").empty());
   EXPECT_FALSE(patient_with(R"("gender": " female")").empty());
   EXPECT_FALSE(patient_with(R"("id": "has space")").empty());
-  EXPECT_FALSE(patient_with(R"("id": "0123456789012345678901234567890123456789012345678901234567890123456789")").empty());
+  EXPECT_FALSE(
+      patient_with(R"("id": "0123456789012345678901234567890123456789012345678901234567890123456789")").empty());
   EXPECT_TRUE(patient_with(R"("multipleBirthInteger": 2)").empty());
   EXPECT_FALSE(patient_with(R"("multipleBirthInteger": 2147483648)").empty());
   EXPECT_TRUE(patient_with(R"("telecom": [{"rank": 1}])").empty());
