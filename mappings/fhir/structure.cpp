@@ -7,7 +7,8 @@ namespace {
 
 constexpr std::uint32_t N = kUnbounded;
 
-// clang-format off: one line per element, like the spec's tables.
+// One line per element, like the spec's tables (so clang-format is off for them).
+// clang-format off
 
 // --- inherited elements -------------------------------------------------------------------------
 constexpr ElementDef kElement[] = {
@@ -52,16 +53,23 @@ constexpr ElementDef kExtension[] = {
     {"value[x]", kAnyValue, 0, 1},
 };
 constexpr ElementDef kCoding[] = {
-    {"system", "uri", 0, 1},     {"version", "string", 0, 1},       {"code", "code", 0, 1},
-    {"display", "string", 0, 1}, {"userSelected", "boolean", 0, 1},
+    {"system", "uri", 0, 1},
+    {"version", "string", 0, 1},
+    {"code", "code", 0, 1},
+    {"display", "string", 0, 1},
+    {"userSelected", "boolean", 0, 1},
 };
 constexpr ElementDef kCodeableConcept[] = {
     {"coding", "Coding", 0, N},
     {"text", "string", 0, 1},
 };
 constexpr ElementDef kIdentifier[] = {
-    {"use", "code", 0, 1},     {"type", "CodeableConcept", 0, 1}, {"system", "uri", 0, 1},
-    {"value", "string", 0, 1}, {"period", "Period", 0, 1},        {"assigner", "Reference", 0, 1},
+    {"use", "code", 0, 1},
+    {"type", "CodeableConcept", 0, 1},
+    {"system", "uri", 0, 1},
+    {"value", "string", 0, 1},
+    {"period", "Period", 0, 1},
+    {"assigner", "Reference", 0, 1},
 };
 constexpr ElementDef kReference[] = {
     {"reference", "string", 0, 1},
@@ -70,8 +78,11 @@ constexpr ElementDef kReference[] = {
     {"display", "string", 0, 1},
 };
 constexpr ElementDef kQuantity[] = {
-    {"value", "decimal", 0, 1}, {"comparator", "code", 0, 1}, {"unit", "string", 0, 1},
-    {"system", "uri", 0, 1},    {"code", "code", 0, 1},
+    {"value", "decimal", 0, 1},
+    {"comparator", "code", 0, 1},
+    {"unit", "string", 0, 1},
+    {"system", "uri", 0, 1},
+    {"code", "code", 0, 1},
 };
 constexpr ElementDef kMoney[] = {
     {"value", "decimal", 0, 1},
@@ -90,23 +101,41 @@ constexpr ElementDef kRatio[] = {
     {"denominator", "Quantity", 0, 1},
 };
 constexpr ElementDef kSampledData[] = {
-    {"origin", "Quantity", 1, 1},    {"period", "decimal", 1, 1},     {"factor", "decimal", 0, 1},
-    {"lowerLimit", "decimal", 0, 1}, {"upperLimit", "decimal", 0, 1}, {"dimensions", "positiveInt", 1, 1},
+    {"origin", "Quantity", 1, 1},
+    {"period", "decimal", 1, 1},
+    {"factor", "decimal", 0, 1},
+    {"lowerLimit", "decimal", 0, 1},
+    {"upperLimit", "decimal", 0, 1},
+    {"dimensions", "positiveInt", 1, 1},
     {"data", "string", 0, 1},
 };
 constexpr ElementDef kHumanName[] = {
-    {"use", "code", 0, 1},      {"text", "string", 0, 1},   {"family", "string", 0, 1}, {"given", "string", 0, N},
-    {"prefix", "string", 0, N}, {"suffix", "string", 0, N}, {"period", "Period", 0, 1},
+    {"use", "code", 0, 1},
+    {"text", "string", 0, 1},
+    {"family", "string", 0, 1},
+    {"given", "string", 0, N},
+    {"prefix", "string", 0, N},
+    {"suffix", "string", 0, N},
+    {"period", "Period", 0, 1},
 };
 constexpr ElementDef kAddress[] = {
-    {"use", "code", 0, 1},      {"type", "code", 0, 1},         {"text", "string", 0, 1},
-    {"line", "string", 0, N},   {"city", "string", 0, 1},       {"district", "string", 0, 1},
-    {"state", "string", 0, 1},  {"postalCode", "string", 0, 1}, {"country", "string", 0, 1},
+    {"use", "code", 0, 1},
+    {"type", "code", 0, 1},
+    {"text", "string", 0, 1},
+    {"line", "string", 0, N},
+    {"city", "string", 0, 1},
+    {"district", "string", 0, 1},
+    {"state", "string", 0, 1},
+    {"postalCode", "string", 0, 1},
+    {"country", "string", 0, 1},
     {"period", "Period", 0, 1},
 };
 constexpr ElementDef kContactPoint[] = {
-    {"system", "code", 0, 1},      {"value", "string", 0, 1},  {"use", "code", 0, 1},
-    {"rank", "positiveInt", 0, 1}, {"period", "Period", 0, 1},
+    {"system", "code", 0, 1},
+    {"value", "string", 0, 1},
+    {"use", "code", 0, 1},
+    {"rank", "positiveInt", 0, 1},
+    {"period", "Period", 0, 1},
 };
 constexpr ElementDef kAnnotation[] = {
     {"author[x]", "Reference|string", 0, 1},
@@ -114,13 +143,22 @@ constexpr ElementDef kAnnotation[] = {
     {"text", "markdown", 1, 1},
 };
 constexpr ElementDef kAttachment[] = {
-    {"contentType", "code", 0, 1}, {"language", "code", 0, 1},     {"data", "base64Binary", 0, 1},
-    {"url", "url", 0, 1},          {"size", "unsignedInt", 0, 1},  {"hash", "base64Binary", 0, 1},
-    {"title", "string", 0, 1},     {"creation", "dateTime", 0, 1},
+    {"contentType", "code", 0, 1},
+    {"language", "code", 0, 1},
+    {"data", "base64Binary", 0, 1},
+    {"url", "url", 0, 1},
+    {"size", "unsignedInt", 0, 1},
+    {"hash", "base64Binary", 0, 1},
+    {"title", "string", 0, 1},
+    {"creation", "dateTime", 0, 1},
 };
 constexpr ElementDef kMeta[] = {
-    {"versionId", "id", 0, 1},      {"lastUpdated", "instant", 0, 1}, {"source", "uri", 0, 1},
-    {"profile", "canonical", 0, N}, {"security", "Coding", 0, N},     {"tag", "Coding", 0, N},
+    {"versionId", "id", 0, 1},
+    {"lastUpdated", "instant", 0, 1},
+    {"source", "uri", 0, 1},
+    {"profile", "canonical", 0, N},
+    {"security", "Coding", 0, N},
+    {"tag", "Coding", 0, N},
 };
 constexpr ElementDef kNarrative[] = {
     {"status", "code", 1, 1},
@@ -149,8 +187,12 @@ constexpr ElementDef kTimingRepeat[] = {
     {"offset", "unsignedInt", 0, 1},
 };
 constexpr ElementDef kSignature[] = {
-    {"type", "Coding", 1, N},          {"when", "instant", 1, 1},      {"who", "Reference", 1, 1},
-    {"onBehalfOf", "Reference", 0, 1}, {"targetFormat", "code", 0, 1}, {"sigFormat", "code", 0, 1},
+    {"type", "Coding", 1, N},
+    {"when", "instant", 1, 1},
+    {"who", "Reference", 1, 1},
+    {"onBehalfOf", "Reference", 0, 1},
+    {"targetFormat", "code", 0, 1},
+    {"sigFormat", "code", 0, 1},
     {"data", "base64Binary", 0, 1},
 };
 
@@ -236,10 +278,14 @@ constexpr ElementDef kEncounterDiagnosis[] = {
     {"rank", "positiveInt", 0, 1},
 };
 constexpr ElementDef kEncounterHospitalization[] = {
-    {"preAdmissionIdentifier", "Identifier", 0, 1},    {"origin", "Reference", 0, 1},
-    {"admitSource", "CodeableConcept", 0, 1},          {"reAdmission", "CodeableConcept", 0, 1},
-    {"dietPreference", "CodeableConcept", 0, N},       {"specialCourtesy", "CodeableConcept", 0, N},
-    {"specialArrangement", "CodeableConcept", 0, N},   {"destination", "Reference", 0, 1},
+    {"preAdmissionIdentifier", "Identifier", 0, 1},
+    {"origin", "Reference", 0, 1},
+    {"admitSource", "CodeableConcept", 0, 1},
+    {"reAdmission", "CodeableConcept", 0, 1},
+    {"dietPreference", "CodeableConcept", 0, N},
+    {"specialCourtesy", "CodeableConcept", 0, N},
+    {"specialArrangement", "CodeableConcept", 0, N},
+    {"destination", "Reference", 0, 1},
     {"dischargeDisposition", "CodeableConcept", 0, 1},
 };
 constexpr ElementDef kEncounterLocation[] = {
@@ -445,8 +491,12 @@ constexpr ElementDef kImagingStudySeriesInstance[] = {
 
 // --- Bundle -------------------------------------------------------------------------------------
 constexpr ElementDef kBundle[] = {
-    {"identifier", "Identifier", 0, 1}, {"type", "code", 1, 1},        {"timestamp", "instant", 0, 1},
-    {"total", "unsignedInt", 0, 1},     {"link", "Bundle.link", 0, N}, {"entry", "Bundle.entry", 0, N},
+    {"identifier", "Identifier", 0, 1},
+    {"type", "code", 1, 1},
+    {"timestamp", "instant", 0, 1},
+    {"total", "unsignedInt", 0, 1},
+    {"link", "Bundle.link", 0, N},
+    {"entry", "Bundle.entry", 0, N},
     {"signature", "Signature", 0, 1},
 };
 constexpr ElementDef kBundleLink[] = {
@@ -466,13 +516,19 @@ constexpr ElementDef kBundleEntrySearch[] = {
     {"score", "decimal", 0, 1},
 };
 constexpr ElementDef kBundleEntryRequest[] = {
-    {"method", "code", 1, 1},        {"url", "uri", 1, 1},
-    {"ifNoneMatch", "string", 0, 1}, {"ifModifiedSince", "instant", 0, 1},
-    {"ifMatch", "string", 0, 1},     {"ifNoneExist", "string", 0, 1},
+    {"method", "code", 1, 1},
+    {"url", "uri", 1, 1},
+    {"ifNoneMatch", "string", 0, 1},
+    {"ifModifiedSince", "instant", 0, 1},
+    {"ifMatch", "string", 0, 1},
+    {"ifNoneExist", "string", 0, 1},
 };
 constexpr ElementDef kBundleEntryResponse[] = {
-    {"status", "string", 1, 1},        {"location", "uri", 0, 1},     {"etag", "string", 0, 1},
-    {"lastModified", "instant", 0, 1}, {"outcome", "Resource", 0, 1},
+    {"status", "string", 1, 1},
+    {"location", "uri", 0, 1},
+    {"etag", "string", 0, 1},
+    {"lastModified", "instant", 0, 1},
+    {"outcome", "Resource", 0, 1},
 };
 
 // clang-format on
