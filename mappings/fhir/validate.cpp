@@ -43,7 +43,7 @@ class Validator {
     }
     const std::string_view type = text_of(rt->value);
     const TypeDef* def = is_supported_resource(type) ? find_type(type) : nullptr;
-    const std::string path = prefix.empty() ? std::string(type) : prefix;
+    const std::string path = prefix.empty() ? safe_name(type) : prefix;
     if (def == nullptr) {
       if (nested) {
         add(Severity::kInformation, issue_code::kNotSupported, path,

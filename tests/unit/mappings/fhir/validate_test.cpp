@@ -257,6 +257,10 @@ TEST(Validate, JunkNamesAreNotEchoed) {
   ASSERT_EQ(issues.size(), 1u);
   EXPECT_EQ(issues[0].expression.find("Jane"), std::string::npos);
   EXPECT_EQ(issues[0].diagnostics.find("Jane"), std::string::npos);
+  const std::vector<Issue> type = validate_json(R"({"resourceType": "Jane Doe 1970"})");
+  ASSERT_EQ(type.size(), 1u);
+  EXPECT_EQ(type[0].expression.find("Jane"), std::string::npos);
+  EXPECT_EQ(type[0].diagnostics.find("Jane"), std::string::npos);
 }
 
 TEST(Validate, PrimitiveRules) {
