@@ -17,7 +17,15 @@
 //                       both there and in the model
 // A Patient with no identifier with a value gets one, so the patient index has a source-record key
 // (mpi::source_key): system "urn:ietf:rfc:3986", value "urn:uuid:<request key>" (a request writes
-// at most one Patient, so the request key names it).
+// at most one Patient, so the request key names it). The stored Patient carries it, so a client
+// that reads, edits and PUTs the Patient back keeps it; a PUT of a Patient with no identifier at
+// all gets a new one, and the store keeps the record addressed by its id (UpdateTarget).
+//
+// Not supported yet (kUnsupported): conditional create/update (If-None-Exist, a search URL),
+// DELETE, PATCH and reads inside a transaction, resource types outside the canonical model, XML
+// bodies, and batches (the server splits a batch into one interaction per entry). Refused as
+// invalid: a subject that is absent, display-only, absolute (https://other/Patient/1) or not a
+// Patient, and a transaction about more than one patient.
 //
 // Errors: the body is validated first (validate.hpp) and any error refuses the request
 // (kInvalid); a resource type, method or conditional interaction medgw does not take is
