@@ -1,15 +1,14 @@
 #include "adapters/crmstore/archive_reader.hpp"
 
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 #include <sqlite3.h>
 
 #include <algorithm>
 #include <filesystem>
 #include <set>
 #include <utility>
-
-#include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include "adapters/crmstore/archive_reader_impl.hpp"
 #include "adapters/crmstore/golden_patient.hpp"
@@ -23,7 +22,9 @@ using archive::store_error;
 
 namespace archive {
 
-void Finalize::operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
+void Finalize::operator()(sqlite3_stmt* s) const {
+  sqlite3_finalize(s);
+}
 
 ArchiveError store_error(const sqlite::DbError& e) {
   return ArchiveError{ArchiveErrorKind::kStore, {}, e.message, e.retryable};
@@ -57,7 +58,9 @@ namespace {
 
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
-void write_string(Writer& w, std::string_view s) { w.String(s.data(), static_cast<rapidjson::SizeType>(s.size())); }
+void write_string(Writer& w, std::string_view s) {
+  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+}
 
 void write_link(Writer& w, std::string_view reference, std::string_view type) {
   w.StartObject();
@@ -123,7 +126,8 @@ std::optional<std::string> with_meta(std::string_view json, std::string_view typ
 namespace {
 
 ArchiveError corrupt(const char* what) {
-  return ArchiveError{ArchiveErrorKind::kStore, {}, std::string(what) + ": stored resource is not a JSON object", false};
+  return ArchiveError{
+      ArchiveErrorKind::kStore, {}, std::string(what) + ": stored resource is not a JSON object", false};
 }
 
 // A merged-away golden patient: nothing of its own left but where it went.
@@ -180,8 +184,8 @@ ArchiveResult<Statement> ArchiveReader::Impl::prepare(std::string_view sql, cons
                                       cached ? SQLITE_PREPARE_PERSISTENT : 0, &stmt, nullptr);
     if (rc != SQLITE_OK) {
       sqlite3_finalize(stmt);
-      return unexpected(store_error(sqlite::DbError{rc & 0xff, std::string(what) + ": " + sqlite3_errstr(rc),
-                                                    sqlite::is_retryable(rc)}));
+      return unexpected(store_error(
+          sqlite::DbError{rc & 0xff, std::string(what) + ": " + sqlite3_errstr(rc), sqlite::is_retryable(rc)}));
     }
     if (cached) {
       cache.emplace(std::string(sql), stmt);
@@ -222,7 +226,8 @@ Expected<std::unique_ptr<ArchiveReader>, std::string> ArchiveReader::open(const 
   // does a read during WAL recovery. synchronous=NORMAL: see audit(). temp_store: sorts in memory.
   for (const char* pragma :
        {"PRAGMA busy_timeout = 5000", "PRAGMA synchronous = NORMAL", "PRAGMA temp_store = MEMORY"}) {
-    if (auto r = impl->exec(pragma, "configure"); !r) return unexpected("archive reader " + path + ": " + r.error().message);
+    if (auto r = impl->exec(pragma, "configure"); !r)
+      return unexpected("archive reader " + path + ": " + r.error().message);
   }
   std::optional<std::int64_t> version;
   {
@@ -332,8 +337,8 @@ ArchiveResult<std::optional<StoredResource>> ArchiveReader::Impl::golden_patient
     }
   }
   if (records.empty()) return R();
-  auto json = archive::with_meta(compose_golden_patient(golden, records), "Patient", out.id, out.version,
-                                 out.last_updated);
+  auto json =
+      archive::with_meta(compose_golden_patient(golden, records), "Patient", out.id, out.version, out.last_updated);
   if (!json) return unexpected(corrupt("read golden patient"));
   out.json = std::move(*json);
   return R(std::move(out));
@@ -399,7 +404,7 @@ ArchiveResult<std::optional<StoredResource>> ArchiveReader::Impl::current(std::s
   const auto row = archive::parse_id(id);
   if (table == nullptr || !row) return R();
   // table_of answered for one of a fixed set of names; pass that, not the caller's view.
-  static constexpr const char* kTypes[] = {"Encounter", "ServiceRequest", "DiagnosticReport",
+  static constexpr const char* kTypes[] = {"Encounter",   "ServiceRequest",    "DiagnosticReport",
                                            "Observation", "DocumentReference", "ImagingStudy"};
   for (const char* t : kTypes) {
     if (type == t) return clinical(t, *row);
@@ -469,7 +474,7 @@ ArchiveResult<std::optional<StoredResource>> ArchiveReader::vread(std::string_vi
 }
 
 ArchiveResult<std::optional<std::vector<StoredResource>>> ArchiveReader::history(std::string_view type,
-                                                                                std::string_view id) {
+                                                                                 std::string_view id) {
   std::lock_guard lock(mu_);
   return in_read(*impl_, [&]() -> ArchiveResult<std::optional<std::vector<StoredResource>>> {
     using R = std::optional<std::vector<StoredResource>>;
@@ -553,8 +558,8 @@ ArchiveResult<std::optional<std::vector<StoredResource>>> ArchiveReader::everyth
     }
     // The archive's order (SqliteCrmStore::archive_bundle).
     static constexpr std::pair<const char*, const char*> kTables[] = {
-        {"Encounter", "encounters"},       {"ServiceRequest", "orders"},     {"ImagingStudy", "imaging_studies"},
-        {"DiagnosticReport", "reports"},   {"Observation", "observations"}, {"DocumentReference", "documents"},
+        {"Encounter", "encounters"},     {"ServiceRequest", "orders"},    {"ImagingStudy", "imaging_studies"},
+        {"DiagnosticReport", "reports"}, {"Observation", "observations"}, {"DocumentReference", "documents"},
     };
     for (const auto& [type, table] : kTables) {
       auto q = impl_->prepare(std::string("SELECT id, version, updated, resource FROM ") + table +
@@ -582,15 +587,13 @@ ArchiveResult<std::optional<std::vector<StoredResource>>> ArchiveReader::everyth
   });
 }
 
-ArchiveResult<std::optional<StoredResource>> ArchiveReader::find_by_key(std::string_view type,
-                                                                        std::string_view sender,
+ArchiveResult<std::optional<StoredResource>> ArchiveReader::find_by_key(std::string_view type, std::string_view sender,
                                                                         std::string_view key) {
   std::lock_guard lock(mu_);
   return in_read(*impl_, [&]() -> ArchiveResult<std::optional<StoredResource>> {
     const char* table = archive::table_of(type);
     if (table == nullptr) return std::optional<StoredResource>();
-    auto q = impl_->prepare(std::string("SELECT id FROM ") + table + " WHERE sender = ?1 AND key = ?2",
-                            "find by key");
+    auto q = impl_->prepare(std::string("SELECT id FROM ") + table + " WHERE sender = ?1 AND key = ?2", "find by key");
     if (!q) return unexpected(q.error());
     auto id = (*q)->bind(1, sender).bind(2, key).single_int64();
     if (!id) return unexpected(store_error(id.error()));
@@ -604,9 +607,8 @@ ArchiveResult<std::optional<StoredResource>> ArchiveReader::find_source_record(s
                                                                                std::string_view value) {
   std::lock_guard lock(mu_);
   return in_read(*impl_, [&]() -> ArchiveResult<std::optional<StoredResource>> {
-    auto q = impl_->prepare(
-        "SELECT id FROM source_records WHERE sender = ?1 AND key_system = ?2 AND key_value = ?3",
-        "find source record");
+    auto q = impl_->prepare("SELECT id FROM source_records WHERE sender = ?1 AND key_system = ?2 AND key_value = ?3",
+                            "find source record");
     if (!q) return unexpected(q.error());
     auto id = (*q)->bind(1, sender).bind(2, system).bind(3, value).single_int64();
     if (!id) return unexpected(store_error(id.error()));

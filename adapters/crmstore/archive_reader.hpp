@@ -73,12 +73,12 @@ struct SearchPage {
 // that keeps them, because "who looked up MRN X" is exactly what an audit must answer; it lives in
 // the store file, which is protected as the archive itself is, and it is never logged elsewhere.
 struct AuditEntry {
-  std::string client;         // the authenticated client (token subject), never a secret
-  std::string action;         // read | vread | history | search | everything
-  std::string resource_type;  // "Patient", "Observation", ...
+  std::string client;                 // the authenticated client (token subject), never a secret
+  std::string action;                 // read | vread | history | search | everything
+  std::string resource_type;          // "Patient", "Observation", ...
   std::vector<std::int64_t> goldens;  // the patients whose data was returned: one row each; none: one row, NULL
-  std::string query;          // "/fhir/Observation?patient=3&code=2345-7"
-  std::string outcome;        // the HTTP status ("200", "404", "400")
+  std::string query;                  // "/fhir/Observation?patient=3&code=2345-7"
+  std::string outcome;                // the HTTP status ("200", "404", "400")
 };
 
 struct ArchiveReaderOptions {
@@ -94,7 +94,7 @@ class ArchiveReader {
   struct Impl;
 
   static Expected<std::unique_ptr<ArchiveReader>, std::string> open(const std::string& path,
-                                                                     ArchiveReaderOptions options = {});
+                                                                    ArchiveReaderOptions options = {});
   ~ArchiveReader();
   ArchiveReader(const ArchiveReader&) = delete;
   ArchiveReader& operator=(const ArchiveReader&) = delete;
@@ -106,8 +106,7 @@ class ArchiveReader {
   ArchiveResult<std::optional<StoredResource>> read(std::string_view type, std::string_view id);
   // That version: the current one, or one kept in resource_history. Golden patients have only
   // their current version.
-  ArchiveResult<std::optional<StoredResource>> vread(std::string_view type, std::string_view id,
-                                                     std::int64_t version);
+  ArchiveResult<std::optional<StoredResource>> vread(std::string_view type, std::string_view id, std::int64_t version);
   // Every version, newest first; nullopt when the resource does not exist.
   ArchiveResult<std::optional<std::vector<StoredResource>>> history(std::string_view type, std::string_view id);
 

@@ -20,7 +20,9 @@ constexpr std::array<std::pair<std::string_view, DatePrefix>, 8> kPrefixes{{
     {"eb", DatePrefix::kEb},
 }};
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
 
 // Reads exactly `n` digits at `pos`.
 std::optional<int> digits(std::string_view s, std::size_t& pos, std::size_t n) {
@@ -140,9 +142,15 @@ std::optional<DateRange> parse_date_search(std::string_view value, std::chrono::
   if (date_only) {
     year_month_day end = day;
     switch (precision) {
-      case Precision::kYear: end = day + years{1}; break;
-      case Precision::kMonth: end = day + months{1}; break;
-      default: end = year_month_day{sys_days{day} + days{1}}; break;
+      case Precision::kYear:
+        end = day + years{1};
+        break;
+      case Precision::kMonth:
+        end = day + months{1};
+        break;
+      default:
+        end = year_month_day{sys_days{day} + days{1}};
+        break;
     }
     out.lo = date_text(day);
     out.hi = date_text(end);
@@ -155,16 +163,24 @@ std::optional<DateRange> parse_date_search(std::string_view value, std::chrono::
   if (precision == Precision::kYear) end_day = day + years{1};
   if (precision == Precision::kMonth) end_day = day + months{1};
   if (precision == Precision::kDay) end_day = year_month_day{start_day + days{1}};
-  const auto start = sys_time<milliseconds>{start_day} + hours{hour} + minutes{minute} + seconds{second} +
-                     milliseconds{millis};
+  const auto start =
+      sys_time<milliseconds>{start_day} + hours{hour} + minutes{minute} + seconds{second} + milliseconds{millis};
   sys_time<milliseconds> end = start;
   switch (precision) {
     case Precision::kYear:
     case Precision::kMonth:
-    case Precision::kDay: end = sys_time<milliseconds>{sys_days{end_day}}; break;
-    case Precision::kMinute: end = start + minutes{1}; break;
-    case Precision::kSecond: end = start + seconds{1}; break;
-    case Precision::kMillisecond: end = start + milliseconds{1}; break;
+    case Precision::kDay:
+      end = sys_time<milliseconds>{sys_days{end_day}};
+      break;
+    case Precision::kMinute:
+      end = start + minutes{1};
+      break;
+    case Precision::kSecond:
+      end = start + seconds{1};
+      break;
+    case Precision::kMillisecond:
+      end = start + milliseconds{1};
+      break;
   }
   const minutes offset = zone.value_or(utc_offset);
   out.lo = utc_timestamp(system_clock::time_point{start - offset});
@@ -191,8 +207,8 @@ std::string zone_modifier(const std::string& c, const std::string& offset) {
 std::string instant_lo_sql(const std::string& c, const std::string& offset) {
   const std::string f = kInstant;
   return "(CASE length(" + c + ") WHEN 0 THEN NULL WHEN 4 THEN strftime(" + f + ", " + c + " || '-01-01', " + offset +
-         ") WHEN 7 THEN strftime(" + f + ", " + c + " || '-01', " + offset + ") WHEN 10 THEN strftime(" + f + ", " +
-         c + ", " + offset + ") ELSE strftime(" + f + ", " + c + ", " + zone_modifier(c, offset) + ") END)";
+         ") WHEN 7 THEN strftime(" + f + ", " + c + " || '-01', " + offset + ") WHEN 10 THEN strftime(" + f + ", " + c +
+         ", " + offset + ") ELSE strftime(" + f + ", " + c + ", " + zone_modifier(c, offset) + ") END)";
 }
 
 std::string instant_hi_sql(const std::string& c, const std::string& offset) {
@@ -200,10 +216,10 @@ std::string instant_hi_sql(const std::string& c, const std::string& offset) {
   // A dateTime's own precision: to the millisecond, second or minute.
   const std::string step = "CASE WHEN substr(" + c + ", 20, 1) = '.' THEN '+0.001 seconds' WHEN substr(" + c +
                            ", 17, 1) = ':' THEN '+1 seconds' ELSE '+1 minutes' END";
-  return "(CASE length(" + c + ") WHEN 0 THEN NULL WHEN 4 THEN strftime(" + f + ", " + c + " || '-01-01', '+1 years', " +
-         offset + ") WHEN 7 THEN strftime(" + f + ", " + c + " || '-01', '+1 months', " + offset +
-         ") WHEN 10 THEN strftime(" + f + ", " + c + ", '+1 days', " + offset + ") ELSE strftime(" + f + ", " + c +
-         ", " + step + ", " + zone_modifier(c, offset) + ") END)";
+  return "(CASE length(" + c + ") WHEN 0 THEN NULL WHEN 4 THEN strftime(" + f + ", " + c +
+         " || '-01-01', '+1 years', " + offset + ") WHEN 7 THEN strftime(" + f + ", " + c + " || '-01', '+1 months', " +
+         offset + ") WHEN 10 THEN strftime(" + f + ", " + c + ", '+1 days', " + offset + ") ELSE strftime(" + f + ", " +
+         c + ", " + step + ", " + zone_modifier(c, offset) + ") END)";
 }
 
 std::string date_lo_sql(const std::string& c) {
@@ -221,14 +237,22 @@ std::string date_match_sql(DatePrefix prefix, const std::string& lo, const std::
   // FHIR R4 search, "date": the search range [s, e) against the stored range [lo, hi).
   const std::string within = "(" + lo + " >= " + s + " AND " + hi + " <= " + e + ")";
   switch (prefix) {
-    case DatePrefix::kEq: return within;
-    case DatePrefix::kNe: return "(NOT " + within + ")";
-    case DatePrefix::kGt: return "(" + hi + " > " + e + ")";
-    case DatePrefix::kGe: return "(" + hi + " > " + e + " OR " + within + ")";
-    case DatePrefix::kLt: return "(" + lo + " < " + s + ")";
-    case DatePrefix::kLe: return "(" + lo + " < " + s + " OR " + within + ")";
-    case DatePrefix::kSa: return "(" + lo + " >= " + e + ")";
-    case DatePrefix::kEb: return "(" + hi + " <= " + s + ")";
+    case DatePrefix::kEq:
+      return within;
+    case DatePrefix::kNe:
+      return "(NOT " + within + ")";
+    case DatePrefix::kGt:
+      return "(" + hi + " > " + e + ")";
+    case DatePrefix::kGe:
+      return "(" + hi + " > " + e + " OR " + within + ")";
+    case DatePrefix::kLt:
+      return "(" + lo + " < " + s + ")";
+    case DatePrefix::kLe:
+      return "(" + lo + " < " + s + " OR " + within + ")";
+    case DatePrefix::kSa:
+      return "(" + lo + " >= " + e + ")";
+    case DatePrefix::kEb:
+      return "(" + hi + " <= " + s + ")";
   }
   return "0";
 }

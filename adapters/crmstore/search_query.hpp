@@ -42,13 +42,13 @@ inline constexpr std::size_t kDefaultSearchCount = 50;
 inline constexpr std::size_t kMaxSearchCount = 500;  // larger _count values are lowered to this
 
 struct SearchQuery {
-  std::string type;                  // FHIR resource type
-  std::vector<SearchParam> params;   // AND; a parameter may repeat (date=ge2020&date=lt2021)
-  std::string sort;                  // "" or "_id": id ascending; "date" / "-date": date, then id
+  std::string type;                         // FHIR resource type
+  std::vector<SearchParam> params;          // AND; a parameter may repeat (date=ge2020&date=lt2021)
+  std::string sort;                         // "" or "_id": id ascending; "date" / "-date": date, then id
   std::size_t count = kDefaultSearchCount;  // 0: no matches, only the total
-  std::string cursor;                // ArchiveReader's next_cursor from the previous page, or ""
-  bool include_results = false;      // _include=DiagnosticReport:result (DiagnosticReport only)
-  bool total = false;                // _total=accurate
+  std::string cursor;                       // ArchiveReader's next_cursor from the previous page, or ""
+  bool include_results = false;             // _include=DiagnosticReport:result (DiagnosticReport only)
+  bool total = false;                       // _total=accurate
 };
 
 }  // namespace medgw::crmstore

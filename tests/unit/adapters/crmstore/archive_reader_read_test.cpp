@@ -20,8 +20,7 @@ class ArchiveRead : public testing::ReaderTest {
   // two source records.
   void two_records() {
     ASSERT_EQ(apply_one(1, adt("HIS", patient("HIS", {mrn("M1")}))).status, ApplyStatus::kApplied);
-    ASSERT_EQ(apply_one(2, oru("LIS", patient("LIS", {mrn("L1", kLabPid), mrn("M1")}))).status,
-              ApplyStatus::kApplied);
+    ASSERT_EQ(apply_one(2, oru("LIS", patient("LIS", {mrn("L1", kLabPid), mrn("M1")}))).status, ApplyStatus::kApplied);
     golden_ = golden_of_record(1);
     ASSERT_EQ(golden_of_record(2), golden_);
   }
@@ -135,9 +134,11 @@ TEST_F(ArchiveRead, UnknownTypesIdsAndReservedRowsAreNotFound) {
   ASSERT_TRUE(x);
   EXPECT_FALSE(*x);
   // A row reserved by a change set in flight has no resource yet.
-  exec("INSERT INTO observations (sender, key, status, code_system, code, effective, resource, envelope_id, updated) "
-       "VALUES ('LIS', 'RESERVED', '', '', '', '', '', 9, 'now')");
-  auto reserved = reader().read("Observation", std::to_string(count("SELECT id FROM observations WHERE key = 'RESERVED'")));
+  exec(
+      "INSERT INTO observations (sender, key, status, code_system, code, effective, resource, envelope_id, updated) "
+      "VALUES ('LIS', 'RESERVED', '', '', '', '', '', 9, 'now')");
+  auto reserved =
+      reader().read("Observation", std::to_string(count("SELECT id FROM observations WHERE key = 'RESERVED'")));
   ASSERT_TRUE(reserved);
   EXPECT_FALSE(*reserved);
 }
@@ -170,9 +171,11 @@ TEST_F(ArchiveRead, VreadAndHistoryFromResourceHistory) {
   const std::string id = std::to_string(obs);
   // Version 2 is current; version 1 is kept in resource_history (as the writer keeps it).
   exec("UPDATE observations SET version = 2, updated = '2026-11-23T10:00:00.000Z' WHERE id = " + id);
-  exec("INSERT OR REPLACE INTO resource_history (resource_type, resource_id, version, resource, updated, envelope_id) "
-       "VALUES ('Observation', " + id + ", 1, '{\"resourceType\":\"Observation\",\"id\":\"" + id +
-       "\",\"status\":\"preliminary\"}', '2026-11-22T09:00:00.000Z', 1)");
+  exec(
+      "INSERT OR REPLACE INTO resource_history (resource_type, resource_id, version, resource, updated, envelope_id) "
+      "VALUES ('Observation', " +
+      id + ", 1, '{\"resourceType\":\"Observation\",\"id\":\"" + id +
+      "\",\"status\":\"preliminary\"}', '2026-11-22T09:00:00.000Z', 1)");
 
   auto v1 = reader().vread("Observation", id, 1);
   ASSERT_TRUE(v1 && *v1);
@@ -204,9 +207,10 @@ TEST_F(ArchiveRead, VreadAndHistoryFromResourceHistory) {
 TEST_F(ArchiveRead, SourceRecordVersionsAndGoldenPatientsOnlyCurrent) {
   two_records();
   exec("UPDATE source_records SET version = 2 WHERE id = 1");
-  exec("INSERT OR REPLACE INTO resource_history (resource_type, resource_id, version, resource, updated, envelope_id) "
-       "VALUES ('Patient', 1, 1, '{\"resourceType\":\"Patient\",\"id\":\"src-1\",\"gender\":\"unknown\"}', "
-       "'2026-11-20T00:00:00.000Z', 1)");
+  exec(
+      "INSERT OR REPLACE INTO resource_history (resource_type, resource_id, version, resource, updated, envelope_id) "
+      "VALUES ('Patient', 1, 1, '{\"resourceType\":\"Patient\",\"id\":\"src-1\",\"gender\":\"unknown\"}', "
+      "'2026-11-20T00:00:00.000Z', 1)");
   auto v1 = reader().vread("Patient", "src-1", 1);
   ASSERT_TRUE(v1 && *v1);
   auto d = parse((*v1)->json);
@@ -263,8 +267,10 @@ TEST_F(ArchiveRead, FindsTheRowsAWriteProduced) {
   EXPECT_EQ((*obs)->id, std::to_string(count("SELECT id FROM observations")));
   auto report = reader().find_by_key("DiagnosticReport", "LIS", "F1");
   ASSERT_TRUE(report && *report);
-  const std::vector<std::tuple<std::string, std::string, std::string>> absent{
-      {"Observation", "HIS", "F1|2345-7|"}, {"Observation", "LIS", "F2"}, {"Patient", "HIS", "M1"}, {"Foo", "LIS", "F1"}};
+  const std::vector<std::tuple<std::string, std::string, std::string>> absent{{"Observation", "HIS", "F1|2345-7|"},
+                                                                              {"Observation", "LIS", "F2"},
+                                                                              {"Patient", "HIS", "M1"},
+                                                                              {"Foo", "LIS", "F1"}};
   for (const auto& [type, sender, key] : absent) {
     auto none = reader().find_by_key(type, sender, key);
     ASSERT_TRUE(none);

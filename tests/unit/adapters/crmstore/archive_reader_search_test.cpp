@@ -40,8 +40,8 @@ class ArchiveSearch : public testing::ReaderTest {
     c_ = golden_of_record(4);
     ASSERT_EQ(golden_of_record(2), a_);
     ASSERT_EQ(std::set<std::int64_t>({a_, b_, c_}).size(), 3u);
-    const std::vector<std::pair<std::int64_t, std::string>> parts{
-        {1, "张"}, {1, "三"}, {2, "张"}, {2, "三"}, {3, "李"}, {3, "四"}, {4, "smith"}, {4, "john"}};
+    const std::vector<std::pair<std::int64_t, std::string>> parts{{1, "张"}, {1, "三"}, {2, "张"},    {2, "三"},
+                                                                  {3, "李"}, {3, "四"}, {4, "smith"}, {4, "john"}};
     for (const auto& [record, part] : parts) {
       name_part(record, part);
     }
@@ -129,8 +129,7 @@ TEST_F(ArchiveSearch, PatientByBirthDateWithPrefixesAndPrecision) {
   EXPECT_EQ(search_ids(query("Patient", {param("birthdate", {"eb1990"})})), V{s(b_)});
   EXPECT_EQ(search_ids(query("Patient", {param("birthdate", {"sa1985-12"})})), (V{s(a_), s(c_)}));
   EXPECT_EQ(search_ids(query("Patient", {param("birthdate", {"1985", "1990-03"})})), (V{s(a_), s(b_)}));
-  EXPECT_EQ(search_ids(query("Patient", {param("birthdate", {"ge1985"}), param("birthdate", {"lt1990"})})),
-            V{s(b_)});
+  EXPECT_EQ(search_ids(query("Patient", {param("birthdate", {"ge1985"}), param("birthdate", {"lt1990"})})), V{s(b_)});
   EXPECT_EQ(search_ids(query("Patient", {param("gender", {"male"})})), (V{s(a_), s(c_)}));
   for (const char* bad : {"1990-03-07T10:00:00Z", "ap1990", "1990-13", "1990-02-30", "March", "199"}) {
     auto e = error_of(query("Patient", {param("birthdate", {bad})}));
@@ -192,8 +191,8 @@ TEST_F(ArchiveSearch, TokensWithAndWithoutSystem) {
   EXPECT_EQ(search_ids(query("Observation", {param("category", {"vital-signs"})})), V{});
   EXPECT_EQ(search_ids(query("Observation", {param("status", {"final"})})), glucose);
   EXPECT_EQ(search_ids(query("Observation", {param("status", {"amended", "corrected"})})), V{});
-  EXPECT_EQ(search_ids(query("Observation", {param("code", {"2345-7"}), param("status", {"final"}),
-                                              param("patient", {p(a_)})})),
+  EXPECT_EQ(search_ids(query("Observation",
+                             {param("code", {"2345-7"}), param("status", {"final"}), param("patient", {p(a_)})})),
             glucose);
   EXPECT_EQ(search_ids(query("Observation", {param("code", {"2345-7"}), param("patient", {p(b_)})})), V{});
   // Another type's tokens are not this type's.
@@ -306,8 +305,7 @@ TEST_F(ArchiveSearchDates, KeysetPagingNeitherSkipsNorRepeats) {
       ++pages;
       for (const auto& r : page->matches) served.push_back(r.id);
       if (page->next_cursor.empty()) break;
-      EXPECT_EQ(page->next_cursor.find_first_not_of(
-                    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
+      EXPECT_EQ(page->next_cursor.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
                 std::string::npos);
       // New results after the first two pages: one dated before everything, one after everything
       // (by id, both after everything: then they are served too, which is fine).
@@ -372,9 +370,9 @@ TEST_F(ArchiveSearchDates, CountAndTotal) {
 
 TEST_F(ArchiveSearch, IncludeResultsOfReports) {
   // A second report naming the same result and one that does not exist.
-  const auto second = insert_row("reports", "DiagnosticReport", 2, "2026-11-03",
-                                 "final", ",\"result\":[{\"reference\":\"Observation/" + s(glucose_) +
-                                              "\"},{\"reference\":\"Observation/999\"},{\"reference\":\"Observation/F9|x|\"}]");
+  const auto second = insert_row("reports", "DiagnosticReport", 2, "2026-11-03", "final",
+                                 ",\"result\":[{\"reference\":\"Observation/" + s(glucose_) +
+                                     "\"},{\"reference\":\"Observation/999\"},{\"reference\":\"Observation/F9|x|\"}]");
   auto q = query("DiagnosticReport", {param("patient", {p(a_)})});
   q.include_results = true;
   auto page = reader().search(q);
@@ -394,7 +392,7 @@ TEST_F(ArchiveSearch, OtherTypesByTheirParameters) {
   const auto encounter = count("SELECT id FROM encounters WHERE source_record_id = 1");
   token("Encounter", encounter, "code", "http://terminology.hl7.org/CodeSystem/v3-ActCode", "IMP");
   EXPECT_EQ(search_ids(query("Encounter", {param("patient", {p(a_)}), param("class", {"IMP"}),
-                                            param("status", {"in-progress"}), param("date", {"2026-11"})})),
+                                           param("status", {"in-progress"}), param("date", {"2026-11"})})),
             V{s(encounter)});
   EXPECT_EQ(search_ids(query("Encounter", {param("patient", {p(a_)}), param("date", {"lt2026"})})), V{});
   const auto order = insert_row("orders", "ServiceRequest", 1, "2026-10-30", "active");
@@ -403,9 +401,9 @@ TEST_F(ArchiveSearch, OtherTypesByTheirParameters) {
   EXPECT_EQ(search_ids(query("ServiceRequest", {param("date", {"2026-10"})})), V{s(order)});
   const auto doc = insert_row("documents", "DocumentReference", 3, "2026-09-01T12:00:00+08:00", "current");
   token("DocumentReference", doc, "code", "http://loinc.org", "11506-3");
-  EXPECT_EQ(search_ids(query("DocumentReference", {param("type", {"http://loinc.org|11506-3"}),
-                                                    param("subject", {p(b_)})})),
-            V{s(doc)});
+  EXPECT_EQ(
+      search_ids(query("DocumentReference", {param("type", {"http://loinc.org|11506-3"}), param("subject", {p(b_)})})),
+      V{s(doc)});
   const auto study = insert_row("imaging_studies", "ImagingStudy", 4, "2026-08-01", "available");
   token("ImagingStudy", study, "code", "http://dicom.nema.org/resources/ontology/DCM", "CT");
   EXPECT_EQ(search_ids(query("ImagingStudy", {param("modality", {"CT"}), param("started", {"2026"})})), V{s(study)});

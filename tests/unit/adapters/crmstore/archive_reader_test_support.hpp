@@ -2,14 +2,13 @@
 // The archive reader's tests: a store filled through SqliteCrmStore::apply (v2-mapped change sets),
 // plus rows written with SQL where a test needs exact values (dates, versions, history, search
 // index rows), and an ArchiveReader on the same file.
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
 #include <sqlite3.h>
 
 #include <set>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
-#include <rapidjson/document.h>
 
 #include "adapters/crmstore/archive_reader.hpp"
 #include "crmstore_test_support.hpp"
@@ -78,8 +77,9 @@ class ReaderTest : public StoreTest {
     json += extra_json + "}";
     exec("INSERT INTO " + table +
          " (sender, key, source_record_id, golden_id, status, code_system, code, effective, resource, envelope_id, "
-         "updated) VALUES ('TEST', '" + key + "', " + std::to_string(record) + ", " + std::to_string(golden) + ", '" +
-         status + "', '', '', '" + effective + "', '" + json + "', 0, '2026-11-23T00:00:00.000Z')");
+         "updated) VALUES ('TEST', '" +
+         key + "', " + std::to_string(record) + ", " + std::to_string(golden) + ", '" + status + "', '', '', '" +
+         effective + "', '" + json + "', 0, '2026-11-23T00:00:00.000Z')");
     return count("SELECT id FROM " + table + " WHERE sender = 'TEST' AND key = '" + key + "'");
   }
 
