@@ -4,6 +4,9 @@
 // create unless its subject is not a patient; transactions map or are refused only for what medgw
 // does not take, with the reasons printed.
 #include <gtest/gtest.h>
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 #include <filesystem>
 #include <iostream>
@@ -127,6 +130,72 @@ TEST(FhirCorpus, TransactionsMapOrAreRefusedForWhatMedgwDoesNotTake) {
               << first.diagnostics << "\n";
   }
   EXPECT_GT(transactions, 0u);
+}
+
+// A transaction built from the examples about Patient/example: that Patient as a new entry and
+// every resource whose subject is Patient/example pointing at it by urn:uuid. It maps to one
+// change set with the patient and all of them; without the Patient entry, to the same resources
+// under ChangeSet.subject "example".
+std::string corpus_transaction(bool with_patient, std::size_t& resources) {
+  constexpr const char* kPatientUrl = "urn:uuid:0b2f6f0a-7e58-4f0e-9c1d-2a3b4c5d6e7f";
+  rapidjson::Document bundle(rapidjson::kObjectType);
+  auto& a = bundle.GetAllocator();
+  bundle.AddMember("resourceType", "Bundle", a);
+  bundle.AddMember("type", "transaction", a);
+  rapidjson::Value entries(rapidjson::kArrayType);
+  resources = 0;
+  for (const Example& e : examples()) {
+    rapidjson::Document r(&a);
+    r.Parse(e.text.data(), e.text.size());
+    const bool patient = e.file.filename() == "Patient-example.json";
+    const bool about_patient = is_mappable_type(e.type) && r.HasMember("subject") && r["subject"].IsObject() &&
+                               r["subject"].HasMember("reference") &&
+                               std::string(r["subject"]["reference"].GetString()) == "Patient/example";
+    if (!(patient && with_patient) && !about_patient) continue;
+    if (about_patient && with_patient) r["subject"]["reference"].SetString(kPatientUrl, a);
+    rapidjson::Value entry(rapidjson::kObjectType);
+    if (patient) entry.AddMember("fullUrl", rapidjson::StringRef(kPatientUrl), a);
+    rapidjson::Value request(rapidjson::kObjectType);
+    request.AddMember("method", "POST", a);
+    request.AddMember("url", rapidjson::Value(e.type.c_str(), a), a);
+    entry.AddMember("resource", rapidjson::Value(r, a), a);
+    entry.AddMember("request", request, a);
+    entries.PushBack(entry, a);
+    ++resources;
+  }
+  bundle.AddMember("entry", entries, a);
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+  bundle.Accept(w);
+  return buffer.GetString();
+}
+
+TEST(FhirCorpus, ATransactionOfOnePatientsExamplesMaps) {
+  MEDGW_REQUIRE_FHIR_CORPUS();
+  for (const bool with_patient : {true, false}) {
+    Interaction in;
+    in.kind = InteractionKind::kTransaction;
+    in.client = "corpus";
+    in.type = "Bundle";
+    in.key = "00000000-0000-4000-8000-000000000000";
+    std::size_t resources = 0;
+    in.body = corpus_transaction(with_patient, resources);
+    ASSERT_GT(resources, 20u);
+    auto cs = map_interaction(in);
+    ASSERT_TRUE(cs.has_value()) << test::describe(cs.error().issues);
+    EXPECT_EQ(cs->patient.has_value(), with_patient);
+    EXPECT_EQ(cs->subject.has_value(), !with_patient);
+    if (!with_patient) {
+      EXPECT_EQ(cs->subject->patient_id, "example");
+    }
+    const std::size_t mapped = (cs->patient ? 1 : 0) + cs->encounters.size() + cs->orders.size() + cs->reports.size() +
+                               cs->observations.size() + cs->documents.size() + cs->studies.size();
+    EXPECT_EQ(mapped, resources);
+    for (const auto& o : cs->observations) {
+      EXPECT_EQ(o.fhir_json.find(R"("reference":"urn:uuid)"), std::string::npos) << o.fhir_json;
+      EXPECT_TRUE(o.resource.subject.empty());
+    }
+  }
 }
 
 }  // namespace
