@@ -22,6 +22,10 @@
 //               takes dates only.
 //   name        case-insensitive (ASCII) starts-with on any part of any name of any source record
 //               of the patient; family and given do the same on family names / given names only.
+// Order: _sort=date / -date sorts by the start of each row's date range (UTC), then id, so the
+// order is total; rows without a date come first ascending, last descending. Default: id.
+// Paging: next_cursor (base64url) holds the last row's id and, for a date sort, its date: a
+// resource date, not an identifier, but a client can decode it.
 // Values are not trimmed or unescaped here, except that empty values are ignored (FHIR: a
 // parameter without a value is ignored); prefixes stay in the values (only the reader knows which
 // parameters are dates).

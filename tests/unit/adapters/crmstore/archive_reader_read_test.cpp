@@ -1,5 +1,7 @@
 // ArchiveReader: read, vread, history, $everything, the lookups after a write, and the audit log.
+#include <atomic>
 #include <filesystem>
+#include <thread>
 #include <tuple>
 
 #include "archive_reader_test_support.hpp"
@@ -293,6 +295,36 @@ TEST_F(ArchiveRead, SeesWritesCommittedAfterItOpened) {
   auto p = r.read("Patient", "src-3");
   ASSERT_TRUE(p && *p);
   EXPECT_NE((*p)->json.find("王"), std::string::npos);
+}
+
+// WAL: the reader's snapshots and audit writes go on while the pipeline writes, without errors.
+TEST_F(ArchiveRead, ReadsAndAuditsWhileTheStoreWrites) {
+  two_records();
+  ArchiveReader& r = reader();
+  std::atomic<bool> done{false};
+  std::atomic<int> failures{0}, reads{0};
+  std::thread client([&] {
+    AuditEntry e{"crm-app", "search", "Patient", {golden_}, "/fhir/Patient?name=x", "200"};
+    while (!done) {
+      auto page = r.search(testing::query("Patient", {testing::param("identifier", {"M1"})}));
+      if (!page || page->matches.size() != 1) ++failures;
+      auto everything = r.everything(std::to_string(golden_));
+      if (!everything || !*everything) ++failures;
+      if (!r.audit(e)) ++failures;
+      ++reads;
+    }
+  });
+  for (int i = 0; i < 40; ++i) {
+    auto cs = oru("LIS", patient("LIS", {mrn("L1", kLabPid), mrn("M1")}), std::to_string(5 + i % 3) + ".0");
+    cs.observations[0].key = "F1|2345-7|" + std::to_string(i);
+    EXPECT_EQ(apply_one(static_cast<std::uint64_t>(100 + i), cs).status, ApplyStatus::kApplied);
+  }
+  // Let the client run at least a few rounds against the final state too.
+  while (reads < 5) std::this_thread::yield();
+  done = true;
+  client.join();
+  EXPECT_EQ(failures, 0);
+  EXPECT_EQ(count("SELECT count(*) FROM audit_log"), reads.load());
 }
 
 TEST_F(ArchiveRead, AuditWritesOneRowPerPatient) {
