@@ -539,7 +539,9 @@ struct Subject {
 DbResult<std::optional<Subject>> resolve_subject(Db& db, const model::SubjectReference& ref) {
   using Found = std::optional<Subject>;
   if (!ref.patient_id.empty()) {
-    if (const auto record = parse_source_record_id(ref.patient_id)) {
+    std::string_view patient_id = ref.patient_id;
+    if (patient_id.substr(0, 8) == "Patient/") patient_id.remove_prefix(8);  // a relative reference
+    if (const auto record = parse_source_record_id(patient_id)) {
       auto q = db.query("SELECT golden_id FROM links WHERE source_record_id = ?1 AND undone IS NULL",
                         "resolve subject");
       if (!q) return unexpected(q.error());
@@ -548,7 +550,7 @@ DbResult<std::optional<Subject>> resolve_subject(Db& db, const model::SubjectRef
       if (!*golden) return Found();
       return Found(Subject{*record, **golden});
     }
-    auto golden = parse_id(ref.patient_id);
+    auto golden = parse_id(patient_id);
     if (!golden) return Found();
     // A merged golden patient stands for the one it was merged into (a chain, after several).
     for (int hops = 0;; ++hops) {

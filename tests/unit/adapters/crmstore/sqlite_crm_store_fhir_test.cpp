@@ -340,6 +340,7 @@ TEST_F(FhirWrites, SubjectByGoldenIdSourceRecordAndIdentifier) {
       {by_id("src-" + std::to_string(src2)), g2},
       {{"", model::Identifier{"", {}, kMrn, "M2", {}, ""}}, g2},
       {{"", model::Identifier{"", {}, "", "M1", {}, ""}}, g1},  // any system
+      {by_id("Patient/" + std::to_string(g2)), g2},              // a relative reference
   };
   std::uint64_t envelope = 10;
   for (const auto& c : cases) {
