@@ -58,12 +58,9 @@ class Tokens {
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
 
-}  // namespace
 
-std::vector<SearchToken> search_tokens(std::string_view resource_type, std::string_view resource_json) {
-  rapidjson::Document d;
-  d.Parse(resource_json.data(), resource_json.size());
-  if (d.HasParseError() || !d.IsObject()) return {};
+std::vector<SearchToken> tokens_of(std::string_view resource_type, const Value& d) {
+  if (!d.IsObject()) return {};
   Tokens t;
   const std::string_view type = resource_type;
   if (type == "Encounter") {
@@ -83,27 +80,9 @@ std::vector<SearchToken> search_tokens(std::string_view resource_type, std::stri
   return t.take();
 }
 
-std::string normalise_name_part(std::string_view part) {
-  std::string out;
-  out.reserve(part.size());
-  bool space = false;
-  for (char c : part) {
-    if (is_space(c)) {
-      space = !out.empty();
-      continue;
-    }
-    if (space) out += ' ';
-    space = false;
-    out += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-  }
-  return out;
-}
-
-std::vector<std::string> patient_name_parts(std::string_view patient_json) {
-  rapidjson::Document d;
-  d.Parse(patient_json.data(), patient_json.size());
+std::vector<std::string> name_parts_of(const Value& d) {
   std::vector<std::string> out;
-  if (d.HasParseError() || !d.IsObject()) return out;
+  if (!d.IsObject()) return out;
   auto add = [&](std::string_view raw) {
     std::string p = normalise_name_part(raw);
     if (!p.empty() && std::find(out.begin(), out.end(), p) == out.end()) out.push_back(std::move(p));
@@ -132,15 +111,15 @@ std::vector<std::string> patient_name_parts(std::string_view patient_json) {
   return out;
 }
 
-DbResult<Ok> write_search_tokens(Db& db, std::string_view resource_type, std::int64_t resource_id,
-                                 std::string_view resource_json) {
+DbResult<Ok> write_tokens(Db& db, std::string_view resource_type, std::int64_t resource_id,
+                          const std::vector<SearchToken>& tokens) {
   {
     auto q = db.query("DELETE FROM resource_tokens WHERE resource_type = ?1 AND resource_id = ?2",
                       "replace search tokens");
     if (!q) return unexpected(q.error());
     if (auto r = q->bind(1, resource_type).bind(2, resource_id).run(); !r) return r;
   }
-  for (const auto& t : search_tokens(resource_type, resource_json)) {
+  for (const auto& t : tokens) {
     auto q = db.query(
         "INSERT INTO resource_tokens (resource_type, resource_id, param, system, code) VALUES (?1, ?2, ?3, ?4, ?5)",
         "write search tokens");
@@ -153,28 +132,69 @@ DbResult<Ok> write_search_tokens(Db& db, std::string_view resource_type, std::in
   return Ok{};
 }
 
+}  // namespace
+
+std::vector<SearchToken> search_tokens(std::string_view resource_type, std::string_view resource_json) {
+  rapidjson::Document d;
+  d.Parse(resource_json.data(), resource_json.size());
+  if (d.HasParseError()) return {};
+  return tokens_of(resource_type, d);
+}
+
+std::string normalise_name_part(std::string_view part) {
+  std::string out;
+  out.reserve(part.size());
+  bool space = false;
+  for (char c : part) {
+    if (is_space(c)) {
+      space = !out.empty();
+      continue;
+    }
+    if (space) out += ' ';
+    space = false;
+    out += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  }
+  return out;
+}
+
+std::vector<std::string> patient_name_parts(std::string_view patient_json) {
+  rapidjson::Document d;
+  d.Parse(patient_json.data(), patient_json.size());
+  if (d.HasParseError()) return {};
+  return name_parts_of(d);
+}
+
+DbResult<Ok> write_search_tokens(Db& db, std::string_view resource_type, std::int64_t resource_id,
+                                 std::string_view resource_json) {
+  return write_tokens(db, resource_type, resource_id, search_tokens(resource_type, resource_json));
+}
+
 DbResult<Ok> write_patient_search(Db& db, std::int64_t source_record_id, std::string_view patient_json) {
-  if (auto r = write_search_tokens(db, "Patient", source_record_id, patient_json); !r) return r;
+  rapidjson::Document d;
+  d.Parse(patient_json.data(), patient_json.size());
+  const bool ok = !d.HasParseError() && d.IsObject();
+  if (auto r = write_tokens(db, "Patient", source_record_id, ok ? tokens_of("Patient", d) : std::vector<SearchToken>{});
+      !r) {
+    return r;
+  }
   {
     auto q = db.query("DELETE FROM patient_names WHERE source_record_id = ?1", "replace patient names");
     if (!q) return unexpected(q.error());
     if (auto r = q->bind(1, source_record_id).run(); !r) return r;
   }
-  for (const auto& part : patient_name_parts(patient_json)) {
-    auto q = db.query("INSERT INTO patient_names (source_record_id, part) VALUES (?1, ?2)", "write patient names");
-    if (!q) return unexpected(q.error());
-    if (auto r = q->bind(1, source_record_id).bind(2, part).run(); !r) return r;
-  }
-  rapidjson::Document d;
-  d.Parse(patient_json.data(), patient_json.size());
-  std::string birth_date, gender;
-  if (!d.HasParseError() && d.IsObject()) {
-    birth_date = text_of(d, "birthDate");
-    gender = text_of(d, "gender");
+  if (ok) {
+    for (const auto& part : name_parts_of(d)) {
+      auto q = db.query("INSERT INTO patient_names (source_record_id, part) VALUES (?1, ?2)", "write patient names");
+      if (!q) return unexpected(q.error());
+      if (auto r = q->bind(1, source_record_id).bind(2, part).run(); !r) return r;
+    }
   }
   auto q = db.query("UPDATE source_records SET birth_date = ?2, gender = ?3 WHERE id = ?1", "write patient search");
   if (!q) return unexpected(q.error());
-  return q->bind(1, source_record_id).bind(2, birth_date).bind(3, gender).run();
+  return q->bind(1, source_record_id)
+      .bind(2, ok ? text_of(d, "birthDate") : std::string())
+      .bind(3, ok ? text_of(d, "gender") : std::string())
+      .run();
 }
 
 }  // namespace medgw::crmstore::sqlite
