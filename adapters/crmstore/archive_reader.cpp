@@ -79,9 +79,10 @@ void write_link(Writer& w, std::string_view reference, std::string_view type) {
 std::optional<std::string> with_meta(std::string_view json, std::string_view type, std::string_view id,
                                      std::int64_t version, std::string_view last_updated,
                                      const std::optional<std::string>& refer) {
-  rapidjson::Document doc;
-  doc.Parse(json.data(), json.size());
-  if (doc.HasParseError() || !doc.IsObject()) return std::nullopt;
+  rapidjson::Document parsed;
+  parsed.Parse(json.data(), json.size());
+  if (parsed.HasParseError() || !parsed.IsObject()) return std::nullopt;
+  const rapidjson::Document& doc = parsed;  // const iterators: Clang's C++20 operator rules
   rapidjson::StringBuffer buf;
   Writer w(buf);
   w.StartObject();

@@ -282,8 +282,9 @@ ArchiveResult<std::vector<StoredResource>> included_results(ArchiveReader::Impl&
   std::vector<StoredResource> out;
   std::set<std::int64_t> seen;
   for (const auto& report : reports) {
-    rapidjson::Document doc;
-    doc.Parse(report.json.c_str());
+    rapidjson::Document parsed;
+    parsed.Parse(report.json.c_str());
+    const rapidjson::Document& doc = parsed;  // const iterators: Clang's C++20 operator rules
     if (!doc.IsObject() || !doc.HasMember("result") || !doc["result"].IsArray()) continue;
     for (const auto& ref : doc["result"].GetArray()) {
       if (!ref.IsObject() || !ref.HasMember("reference") || !ref["reference"].IsString()) continue;
