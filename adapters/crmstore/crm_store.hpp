@@ -37,7 +37,7 @@ inline constexpr std::string_view kRefusedInvalid = "invalid";                  
 struct ApplyResult {
   ApplyStatus status = ApplyStatus::kApplied;
   std::string reason;  // for kRefused: why, naming the element, never PHI
-  std::string_view code;  // for kRefused: one of kRefused*
+  std::string_view code{};  // for kRefused: one of kRefused* (braced default: {status, reason} stays valid)
 };
 
 struct StoreError {
