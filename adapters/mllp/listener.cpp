@@ -20,6 +20,7 @@
 #include "adapters/mllp/async_queue.hpp"
 #include "adapters/mllp/frame_decoder.hpp"
 #include "adapters/mllp/message_keys.hpp"
+#include "gateway/asio/tls_context.hpp"
 #include "gateway/core/backpressure.hpp"
 #include "gateway/core/log.hpp"
 #include "mappings/hl7v2/ack_builder.hpp"
@@ -117,32 +118,12 @@ struct MllpListener::Impl : std::enable_shared_from_this<Impl> {
 
 std::error_code MllpListener::Impl::start(std::string& error_text) {
   if (cfg.tls) {
-    namespace fs = std::filesystem;
-    for (const std::string& f : {cfg.tls->certificate, cfg.tls->private_key}) {
-      if (f.empty() || !fs::exists(f)) {
-        error_text = "listener " + cfg.name + ": TLS file '" + f + "' does not exist";
-        return std::make_error_code(std::errc::no_such_file_or_directory);
-      }
+    auto ctx = make_server_tls_context(*cfg.tls, "listener " + cfg.name);
+    if (!ctx) {
+      error_text = ctx.error();
+      return std::make_error_code(std::errc::invalid_argument);
     }
-    ssl = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
-    ssl->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
-                     asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1 |
-                     asio::ssl::context::single_dh_use);
-    boost::system::error_code ec;
-    ssl->use_certificate_chain_file(cfg.tls->certificate, ec);
-    if (!ec) ssl->use_private_key_file(cfg.tls->private_key, asio::ssl::context::pem, ec);
-    if (!ec && !cfg.tls->ca.empty()) ssl->load_verify_file(cfg.tls->ca, ec);
-    if (ec) {
-      error_text = "listener " + cfg.name + ": TLS setup failed: " + ec.message();
-      return ec;
-    }
-    if (cfg.tls->require_client_certificate) {
-      if (cfg.tls->ca.empty()) {
-        error_text = "listener " + cfg.name + ": require_client_certificate needs a ca file";
-        return std::make_error_code(std::errc::invalid_argument);
-      }
-      ssl->set_verify_mode(asio::ssl::verify_peer | asio::ssl::verify_fail_if_no_peer_cert);
-    }
+    ssl = std::move(*ctx);
   }
   boost::system::error_code ec;
   auto address = asio::ip::make_address(cfg.bind, ec);

@@ -6,16 +6,12 @@
 #include <optional>
 #include <string>
 
+#include "gateway/core/tls_config.hpp"
 #include "mappings/hl7v2/charset.hpp"
 
 namespace medgw::mllp {
 
-struct TlsConfig {
-  std::string certificate;   // PEM chain file
-  std::string private_key;   // PEM key file
-  std::string ca;            // PEM file of CAs that sign client certificates (mutual TLS)
-  bool require_client_certificate = false;
-};
+using TlsConfig = medgw::TlsConfig;
 
 struct ListenerConfig {
   std::string name = "mllp";

@@ -66,6 +66,19 @@ std::string existing_file(const YAML::Node& node, const std::string& where, cons
   return f;
 }
 
+TlsConfig read_tls(const YAML::Node& t, const std::string& tw) {
+  check_keys(t, tw, {"certificate", "private_key", "ca", "require_client_certificate"});
+  TlsConfig tls;
+  tls.certificate = existing_file(t, tw, "certificate", true);
+  tls.private_key = existing_file(t, tw, "private_key", true);
+  tls.ca = existing_file(t, tw, "ca", false);
+  tls.require_client_certificate = get<bool>(t, tw, "require_client_certificate", false);
+  if (tls.require_client_certificate && tls.ca.empty()) {
+    fail(path_of(tw, "ca"), "required when require_client_certificate is true");
+  }
+  return tls;
+}
+
 mllp::ListenerConfig read_listener(const YAML::Node& n, const std::string& where) {
   check_keys(n, where,
              {"name", "protocol", "bind", "port", "max_frame_bytes", "max_connections", "frame_timeout_ms",
@@ -93,26 +106,92 @@ mllp::ListenerConfig read_listener(const YAML::Node& n, const std::string& where
   c.ack_application = get<std::string>(n, where, "ack_application", c.ack_application);
   c.ack_facility = get<std::string>(n, where, "ack_facility", c.ack_facility);
   c.log_content = get<bool>(n, where, "log_content", false);
-  if (YAML::Node t = n["tls"]) {
-    const std::string tw = path_of(where, "tls");
-    check_keys(t, tw, {"certificate", "private_key", "ca", "require_client_certificate"});
-    mllp::TlsConfig tls;
-    tls.certificate = existing_file(t, tw, "certificate", true);
-    tls.private_key = existing_file(t, tw, "private_key", true);
-    tls.ca = existing_file(t, tw, "ca", false);
-    tls.require_client_certificate = get<bool>(t, tw, "require_client_certificate", false);
-    if (tls.require_client_certificate && tls.ca.empty()) {
-      fail(path_of(tw, "ca"), "required when require_client_certificate is true");
-    }
-    c.tls = tls;
-  }
+  if (YAML::Node t = n["tls"]) c.tls = read_tls(t, path_of(where, "tls"));
   return c;
+}
+
+std::vector<std::string> string_list(const YAML::Node& n, const std::string& where) {
+  if (!n.IsSequence()) fail(where, "expected a list");
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < n.size(); ++i) {
+    if (!n[i].IsScalar()) fail(where + "[" + std::to_string(i) + "]", "expected text");
+    out.push_back(n[i].as<std::string>());
+  }
+  return out;
+}
+
+FhirConfig read_fhir(const YAML::Node& n) {
+  const std::string where = "fhir";
+  check_keys(n, where,
+             {"enabled", "name", "bind", "port", "base_path", "public_base_url", "max_body_bytes", "max_header_bytes",
+              "max_connections", "max_bundle_entries", "read_timeout_ms", "idle_timeout_ms", "write_timeout_ms",
+              "handler_threads", "apply_wait_ms", "tls", "api_keys", "jwt"});
+  FhirConfig f;
+  f.enabled = get<bool>(n, where, "enabled", true);
+  f.server.name = get<std::string>(n, where, "name", f.server.name);
+  f.server.bind = get<std::string>(n, where, "bind", f.server.bind);
+  f.server.port = static_cast<std::uint16_t>(get_count(n, where, "port", f.server.port, 0, 65535));
+  f.api.base_path = get<std::string>(n, where, "base_path", f.api.base_path);
+  if (f.api.base_path.empty() || f.api.base_path.front() != '/' || f.api.base_path.back() == '/') {
+    fail(path_of(where, "base_path"), "must start with '/' and not end with one (\"/fhir\")");
+  }
+  f.api.public_base_url = get<std::string>(n, where, "public_base_url", "");
+  f.server.max_body_bytes = get_count(n, where, "max_body_bytes", f.server.max_body_bytes, 1024, 1ull << 30);
+  f.server.max_header_bytes = get_count(n, where, "max_header_bytes", f.server.max_header_bytes, 1024, 1u << 20);
+  f.server.max_connections = get_count(n, where, "max_connections", f.server.max_connections, 1, 100'000);
+  f.api.max_batch_entries = get_count(n, where, "max_bundle_entries", f.api.max_batch_entries, 1, 100'000);
+  f.server.read_timeout = std::chrono::milliseconds(
+      get_count(n, where, "read_timeout_ms", f.server.read_timeout.count(), 10, 86'400'000));
+  f.server.idle_timeout = std::chrono::milliseconds(
+      get_count(n, where, "idle_timeout_ms", f.server.idle_timeout.count(), 10, 86'400'000));
+  f.server.write_timeout = std::chrono::milliseconds(
+      get_count(n, where, "write_timeout_ms", f.server.write_timeout.count(), 10, 86'400'000));
+  f.server.handler_threads = static_cast<unsigned>(get_count(n, where, "handler_threads", f.server.handler_threads, 1, 256));
+  f.apply_wait = std::chrono::milliseconds(get_count(n, where, "apply_wait_ms", f.apply_wait.count(), 0, 600'000));
+  if (YAML::Node t = n["tls"]) f.server.tls = read_tls(t, path_of(where, "tls"));
+  if (YAML::Node keys = n["api_keys"]) {
+    if (!keys.IsSequence()) fail(path_of(where, "api_keys"), "expected a list");
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      const std::string kw = path_of(where, "api_keys") + "[" + std::to_string(i) + "]";
+      check_keys(keys[i], kw, {"client", "token_sha256", "scopes"});
+      fhir::ApiKey k;
+      k.client = get<std::string>(keys[i], kw, "client", "");
+      if (k.client.empty()) fail(path_of(kw, "client"), "required (it names the client in the audit trail)");
+      k.token_sha256 = get<std::string>(keys[i], kw, "token_sha256", "");
+      if (k.token_sha256.size() != 64 || k.token_sha256.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos) {
+        fail(path_of(kw, "token_sha256"), "must be the 64 hex digits of the token's SHA-256 (medgw fhir hash-token)");
+      }
+      if (!keys[i]["scopes"]) fail(path_of(kw, "scopes"), "required (system/*.read, system/Observation.write, ...)");
+      k.scopes = string_list(keys[i]["scopes"], path_of(kw, "scopes"));
+      f.access.api_keys.push_back(std::move(k));
+    }
+  }
+  if (YAML::Node jwts = n["jwt"]) {
+    if (!jwts.IsSequence()) fail(path_of(where, "jwt"), "expected a list");
+    for (std::size_t i = 0; i < jwts.size(); ++i) {
+      const std::string jw = path_of(where, "jwt") + "[" + std::to_string(i) + "]";
+      check_keys(jwts[i], jw, {"issuer", "audience", "public_key", "key_id"});
+      fhir::JwtKey k;
+      k.issuer = get<std::string>(jwts[i], jw, "issuer", "");
+      if (k.issuer.empty()) fail(path_of(jw, "issuer"), "required");
+      k.audience = get<std::string>(jwts[i], jw, "audience", "");
+      k.public_key_file = existing_file(jwts[i], jw, "public_key", true);
+      k.key_id = get<std::string>(jwts[i], jw, "key_id", "");
+      f.access.jwt_keys.push_back(std::move(k));
+    }
+  }
+  if (f.enabled && f.access.api_keys.empty() && f.access.jwt_keys.empty()) {
+    fail(where, "no api_keys and no jwt issuers: nobody could use the API (every request needs a token)");
+  }
+  return f;
 }
 
 GatewayConfig read(const YAML::Node& root) {
   GatewayConfig g;
   if (!root || root.IsNull()) fail("config", "empty");
-  check_keys(root, "", {"log", "queue", "listeners", "io_threads", "stats_interval_s", "site", "crm_store", "pipeline"});
+  check_keys(root, "",
+             {"log", "queue", "listeners", "io_threads", "stats_interval_s", "site", "crm_store", "pipeline", "fhir"});
+  if (YAML::Node f = root["fhir"]) g.fhir = read_fhir(f);
   g.site = existing_file(root, "", "site", false);
   if (YAML::Node c = root["crm_store"]) {
     check_keys(c, "crm_store", {"path"});

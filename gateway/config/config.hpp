@@ -7,6 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "adapters/fhir/access.hpp"
+#include "adapters/fhir/fhir_api.hpp"
+#include "adapters/fhir/http_server_config.hpp"
 #include "adapters/mllp/listener_config.hpp"
 #include "gateway/core/expected.hpp"
 
@@ -37,6 +40,16 @@ struct PipelineConfig {
   std::size_t batch_max = 256;  // change sets per CRM transaction
 };
 
+// The FHIR API (adapters/fhir): off unless configured. Writes need the pipeline (they are answered
+// once in the archive); without it the API is read-only.
+struct FhirConfig {
+  bool enabled = false;
+  fhir::HttpServerConfig server;
+  fhir::FhirApiConfig api;
+  fhir::AccessConfig access;
+  std::chrono::milliseconds apply_wait{30'000};  // how long a write waits for the archive (then 202)
+};
+
 struct GatewayConfig {
   std::string log_level = "info";
   std::chrono::seconds stats_interval{60};
@@ -46,6 +59,7 @@ struct GatewayConfig {
   std::string site;  // the site profile (mappings/sites); empty: the v2-to-FHIR IG's defaults
   CrmStoreConfig crm_store;
   PipelineConfig pipeline;
+  FhirConfig fhir;
 };
 
 // Reads and validates a config file. Relative paths in it are taken relative to the working

@@ -1,5 +1,7 @@
 #include "gateway/pipeline/message_mapper.hpp"
 
+#include "mappings/fhir/map_interaction.hpp"
+
 #include "mappings/hl7v2/message.hpp"
 #include "mappings/hl7v2/parse_error.hpp"
 #include "mappings/sites/apply_site.hpp"
@@ -8,19 +10,21 @@
 
 namespace medgw::pipeline {
 
-std::string describe(const MapFailure& failure) {
-  switch (failure.kind) {
+std::string_view kind_name(MapFailure::Kind kind) {
+  switch (kind) {
     case MapFailure::Kind::kUndecodable:
-      return "undecodable: " + failure.reason;
+      return "undecodable";
     case MapFailure::Kind::kUnsupported:
-      return "unsupported: " + failure.reason;
+      return "unsupported";
     case MapFailure::Kind::kSite:
-      return "site: " + failure.reason;
+      return "site";
     case MapFailure::Kind::kInvalid:
       break;
   }
-  return "invalid: " + failure.reason;
+  return "invalid";
 }
+
+std::string describe(const MapFailure& failure) { return std::string(kind_name(failure.kind)) + ": " + failure.reason; }
 
 std::string sender_of(std::string_view raw) {
   if (raw.size() >= 3 && static_cast<unsigned char>(raw[0]) == 0xEF) raw.remove_prefix(3);  // BOM
@@ -60,10 +64,7 @@ std::optional<hl7v2::Charset> MessageMapper::default_charset(std::string_view so
   return std::nullopt;
 }
 
-Expected<model::ChangeSet, MapFailure> MessageMapper::map(const Envelope& envelope) const {
-  if (envelope.content_type != kContentTypeHl7v2) {
-    return unexpected(MapFailure{MapFailure::Kind::kUnsupported, "content type " + envelope.content_type});
-  }
+Expected<model::ChangeSet, MapFailure> MessageMapper::map_hl7v2(const Envelope& envelope) const {
   hl7v2::ParseOptions options;
   options.default_charset = default_charset(envelope.source, sender_of(envelope.raw));
   auto message = hl7v2::Message::parse(envelope.raw, options);
@@ -75,6 +76,36 @@ Expected<model::ChangeSet, MapFailure> MessageMapper::map(const Envelope& envelo
                                                                                 : MapFailure::Kind::kInvalid,
                                  e.reason});
   }
+  return std::move(*changes);
+}
+
+// A FHIR API write: the server mapped it once already to answer the client, so a failure here is
+// rare (a mapping changed by an upgrade between the two); it is parked with the issues' text.
+Expected<model::ChangeSet, MapFailure> MessageMapper::map_fhir(const Envelope& envelope) const {
+  auto changes = fhir::map_interaction_json(envelope.raw);
+  if (!changes) {
+    std::string reason;
+    for (const auto& issue : changes.error().issues) {
+      if (!reason.empty()) reason += "; ";
+      reason += issue.expression.empty() ? issue.diagnostics : issue.expression + ": " + issue.diagnostics;
+    }
+    return unexpected(MapFailure{changes.error().kind == fhir::MapErrorKind::kUnsupported ? MapFailure::Kind::kUnsupported
+                                                                                         : MapFailure::Kind::kInvalid,
+                                 reason});
+  }
+  return std::move(*changes);
+}
+
+Expected<model::ChangeSet, MapFailure> MessageMapper::map(const Envelope& envelope) const {
+  Expected<model::ChangeSet, MapFailure> changes = unexpected(MapFailure{});
+  if (envelope.content_type == kContentTypeHl7v2) {
+    changes = map_hl7v2(envelope);
+  } else if (envelope.content_type == kContentTypeFhirInteraction) {
+    changes = map_fhir(envelope);
+  } else {
+    return unexpected(MapFailure{MapFailure::Kind::kUnsupported, "content type " + envelope.content_type});
+  }
+  if (!changes) return changes;
   if (site_ != nullptr) {
     sites::apply_site(*site_, *changes, envelope.source);
     if (auto why = sites::unmet_requirement(*site_, *changes, envelope.source)) {

@@ -1,6 +1,6 @@
 #pragma once
 // Turns one queued envelope into a ChangeSet: decode with the right charset, map (HL7 v2 ->
-// canonical, mappings/v2), then apply the site's differences (mappings/sites). Pure: no I/O, so
+// canonical, mappings/v2; a FHIR API write -> canonical, mappings/fhir), then apply the site's differences (mappings/sites). Pure: no I/O, so
 // workers run it in parallel and `medgw map` runs the very same code on a file.
 #include <map>
 #include <optional>
@@ -27,6 +27,8 @@ struct MapFailure {
 
 // "undecodable: ...", "unsupported: ...", "invalid: ...", "site: ..." — the park reason operators see.
 std::string describe(const MapFailure& failure);
+// "undecodable", "unsupported", "invalid", "site".
+std::string_view kind_name(MapFailure::Kind kind);
 
 class MessageMapper {
  public:
@@ -42,6 +44,9 @@ class MessageMapper {
   std::optional<hl7v2::Charset> default_charset(std::string_view source, std::string_view sender) const;
 
  private:
+  Expected<model::ChangeSet, MapFailure> map_hl7v2(const Envelope& envelope) const;
+  Expected<model::ChangeSet, MapFailure> map_fhir(const Envelope& envelope) const;
+
   const sites::SiteProfile* site_;
   std::map<std::string, hl7v2::Charset> source_charsets_;
 };

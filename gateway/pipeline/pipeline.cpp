@@ -4,8 +4,9 @@
 
 namespace medgw::pipeline {
 
-Pipeline::Pipeline(Queue& queue, crmstore::CrmStore& store, const MessageMapper& mapper, PipelineConfig config)
-    : queue_(queue), store_(store), mapper_(mapper), config_(config) {
+Pipeline::Pipeline(Queue& queue, crmstore::CrmStore& store, const MessageMapper& mapper, PipelineConfig config,
+                   ApplyNotifier* notifier)
+    : queue_(queue), store_(store), mapper_(mapper), config_(config), notifier_(notifier) {
   if (config_.workers == 0) config_.workers = 1;
   if (config_.batch_max == 0) config_.batch_max = 1;
 }
@@ -33,11 +34,12 @@ void Pipeline::stop() {
   if (writer_.joinable()) writer_.join();
 }
 
-void Pipeline::park(std::uint64_t id, const std::string& reason) {
+void Pipeline::park(std::uint64_t id, const std::string& reason, std::string_view code) {
   if (auto ec = queue_.park(id, reason)) {
     log::error("pipeline.park_failed", {{"id", id}, {"error", ec.message()}});
     return;
   }
+  if (notifier_) notifier_->publish(id, ApplyOutcome{ApplyOutcome::Kind::kParked, std::string(code), reason});
   counters_.parked.fetch_add(1, std::memory_order_relaxed);
   log::warn("pipeline.parked", {{"id", id}, {"reason", reason}});
 }
@@ -58,7 +60,7 @@ void Pipeline::run_worker() {
     const std::uint64_t id = lease->envelope.id;
     auto changes = mapper_.map(lease->envelope);
     if (!changes) {
-      park(id, describe(changes.error()));
+      park(id, describe(changes.error()), kind_name(changes.error().kind));
       continue;
     }
     std::unique_lock lk(mu_);
@@ -126,7 +128,7 @@ void Pipeline::write_batch(std::vector<Mapped>& batch) {
         done.push_back(batch[i].id);
         break;
       case crmstore::ApplyStatus::kRefused:
-        park(batch[i].id, "refused by the CRM store: " + r.reason);
+        park(batch[i].id, "refused by the CRM store: " + r.reason, r.code.empty() ? crmstore::kRefusedInvalid : r.code);
         break;
     }
   }
@@ -134,6 +136,16 @@ void Pipeline::write_batch(std::vector<Mapped>& batch) {
   for (std::size_t i = 0; i < acked.size(); ++i) {
     // Committed in the store but not marked delivered: it will be redelivered and recognised.
     if (acked[i]) log::error("pipeline.ack_failed", {{"id", done[i]}, {"error", acked[i].message()}});
+  }
+  if (notifier_) {
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      const auto status = (*results)[i].status;
+      if (status == crmstore::ApplyStatus::kRefused) continue;  // published by park()
+      notifier_->publish(batch[i].id, ApplyOutcome{status == crmstore::ApplyStatus::kApplied
+                                                       ? ApplyOutcome::Kind::kApplied
+                                                       : ApplyOutcome::Kind::kAlreadyApplied,
+                                                   {}, {}});
+    }
   }
 }
 

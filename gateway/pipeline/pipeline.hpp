@@ -24,6 +24,7 @@
 
 #include "adapters/crmstore/crm_store.hpp"
 #include "gateway/core/queue.hpp"
+#include "gateway/pipeline/apply_notifier.hpp"
 #include "gateway/pipeline/message_mapper.hpp"
 
 namespace medgw::pipeline {
@@ -45,7 +46,9 @@ struct PipelineCounters {
 
 class Pipeline {
  public:
-  Pipeline(Queue& queue, crmstore::CrmStore& store, const MessageMapper& mapper, PipelineConfig config);
+  // `notifier` (may be null) hears every envelope's outcome: the FHIR API waits on it.
+  Pipeline(Queue& queue, crmstore::CrmStore& store, const MessageMapper& mapper, PipelineConfig config,
+           ApplyNotifier* notifier = nullptr);
   ~Pipeline();
   Pipeline(const Pipeline&) = delete;
   Pipeline& operator=(const Pipeline&) = delete;
@@ -66,12 +69,13 @@ class Pipeline {
   void run_worker();
   void run_writer();
   void write_batch(std::vector<Mapped>& batch);
-  void park(std::uint64_t id, const std::string& reason);
+  void park(std::uint64_t id, const std::string& reason, std::string_view code);
 
   Queue& queue_;
   crmstore::CrmStore& store_;
   const MessageMapper& mapper_;
   PipelineConfig config_;
+  ApplyNotifier* notifier_;
   PipelineCounters counters_;
 
   std::mutex mu_;

@@ -14,7 +14,9 @@
 #include "adapters/mllp/listener.hpp"
 #include "gateway/core/backpressure.hpp"
 #include "gateway/core/log.hpp"
+#include "gateway/pipeline/apply_notifier.hpp"
 #include "gateway/pipeline/pipeline.hpp"
+#include "gateway/runtime/fhir_endpoint.hpp"
 #include "gateway/runtime/open_delivery.hpp"
 #include "gateway/runtime/open_queue.hpp"
 
@@ -87,11 +89,14 @@ int run_gateway(const config::GatewayConfig& cfg) {
   } else {
     log::warn("gateway.pipeline_disabled", {{"hint", "messages are queued but not delivered"}});
   }
+  // FHIR writes wait on it for their envelope to reach the archive.
+  pipeline::ApplyNotifier notifier;
   std::unique_ptr<pipeline::Pipeline> workers;
   if (delivery) {
     workers = std::make_unique<pipeline::Pipeline>(
         q, *delivery->store, *delivery->mapper,
-        pipeline::PipelineConfig{cfg.pipeline.workers, cfg.pipeline.batch_max, std::chrono::milliseconds(20)});
+        pipeline::PipelineConfig{cfg.pipeline.workers, cfg.pipeline.batch_max, std::chrono::milliseconds(20)},
+        &notifier);
     workers->start();
   }
 
@@ -111,7 +116,21 @@ int run_gateway(const config::GatewayConfig& cfg) {
     }
     listeners.push_back(std::move(l));
   }
-  if (listeners.empty()) log::warn("gateway.no_listeners", {{"hint", "add a listeners: entry to the config"}});
+  std::unique_ptr<FhirEndpoint> fhir;
+  if (cfg.fhir.enabled) {
+    auto f = FhirEndpoint::start(io, cfg, q, workers ? &notifier : nullptr);
+    if (!f) {
+      std::cerr << "medgw serve: " << f.error() << "\n";
+      for (auto& started : listeners) started->stop();
+      if (workers) workers->stop();
+      close_queue(q);
+      return 1;
+    }
+    fhir = std::move(*f);
+  }
+  if (listeners.empty() && !fhir) {
+    log::warn("gateway.no_listeners", {{"hint", "add a listeners: entry (or fhir:) to the config"}});
+  }
 
   asio::steady_timer stats_timer(io);
   std::function<void()> schedule_stats = [&] {
@@ -151,6 +170,10 @@ int run_gateway(const config::GatewayConfig& cfg) {
     if (ec) return;
     log::info("gateway.stopping", {{"signal", signal}});
     for (auto& l : listeners) l->stop();
+    // FHIR writes waiting for the archive are answered 202 now (they are durable); the server then
+    // stops accepting and closes its connections after their answers.
+    notifier.shutdown();
+    if (fhir) fhir->stop();
     stats_timer.cancel();
     retention_timer.cancel();
   });
@@ -163,6 +186,7 @@ int run_gateway(const config::GatewayConfig& cfg) {
   for (auto& t : threads) t.join();
 
   listeners.clear();
+  fhir.reset();
   // Listeners are done (their commits and ACKs went out); now let the workers apply what they
   // have mapped, then close the queue and the store.
   if (workers) {

@@ -174,7 +174,7 @@ FamilyResult map_oru(MapContext& ctx) {
         ctx.warn(label + ": observation key repeated in this order; key suffixed");
       }
       report.result.push_back({"Observation/" + key, "", ""});
-      out.observations.push_back({key, std::move(o)});
+      out.observations.push_back({key, std::move(o), {}, {}});
       last_text = obx.text ? out.observations.size() - 1 : kNoText;
     }
   }

@@ -31,14 +31,14 @@ TEST(ChangeSetJson, ResourcesAndMerges) {
   c.message_control_id = "M1";
   c.sender = "HIS^HOSP";
   c.event_time = "2024-03-01T08:30:00+08:00";
-  c.patient = PatientRecord{"HIS^HOSP", {}};
+  c.patient = PatientRecord{"HIS^HOSP", {}, {}, {}};
   c.patient->patient.gender = "female";
   Encounter e;
   e.status = "finished";
-  c.encounters.push_back({"V1", e});
+  c.encounters.push_back({"V1", e, {}, {}});
   Observation o;
   o.value = Quantity{{"4.50"}, "", "", "", ""};
-  c.observations.push_back({"F1|2823-3|1", o});
+  c.observations.push_back({"F1|2823-3|1", o, {}, {}});
   MergeRequest m;
   m.surviving.sender = "HIS^HOSP";
   m.prior.push_back({"", {}, "", "OLD1", {}, "HOSP"});

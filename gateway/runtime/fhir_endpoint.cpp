@@ -1,0 +1,57 @@
+#include "gateway/runtime/fhir_endpoint.hpp"
+
+#include "adapters/crmstore/archive_reader.hpp"
+#include "adapters/fhir/authenticator.hpp"
+#include "adapters/fhir/fhir_api.hpp"
+#include "adapters/fhir/http_server.hpp"
+#include "adapters/fhir/ingest.hpp"
+#include "gateway/runtime/open_delivery.hpp"
+
+namespace medgw::runtime {
+
+// Destroyed in reverse order: the server (joining its handler threads) before what they use.
+struct FhirEndpoint::Parts {
+  std::unique_ptr<crmstore::ArchiveReader> reader;
+  std::unique_ptr<fhir::Authenticator> auth;
+  std::unique_ptr<fhir::FhirIngest> ingest;
+  std::unique_ptr<fhir::FhirApi> api;
+  std::unique_ptr<fhir::HttpServer> server;
+};
+
+FhirEndpoint::FhirEndpoint(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
+FhirEndpoint::~FhirEndpoint() {
+  if (parts_) parts_->server.reset();
+}
+
+Expected<std::unique_ptr<FhirEndpoint>, std::string> FhirEndpoint::start(boost::asio::io_context& io,
+                                                                         const config::GatewayConfig& cfg, Queue& queue,
+                                                                         pipeline::ApplyNotifier* notifier) {
+  auto parts = std::make_unique<Parts>();
+  // The store creates and migrates the file; the reader only reads what is there.
+  {
+    auto store = open_crm_store(cfg.crm_store);
+    if (!store) return unexpected("fhir: " + store.error());
+  }
+  auto reader = crmstore::ArchiveReader::open(cfg.crm_store.path);
+  if (!reader) return unexpected("fhir: " + reader.error());
+  parts->reader = std::move(*reader);
+  auto auth = fhir::Authenticator::create(cfg.fhir.access);
+  if (!auth) return unexpected("fhir.jwt: " + auth.error());
+  parts->auth = std::move(*auth);
+  if (notifier != nullptr) {
+    parts->ingest = std::make_unique<fhir::FhirIngest>(queue, notifier, cfg.fhir.server.name, cfg.fhir.apply_wait);
+  }
+  parts->api = std::make_unique<fhir::FhirApi>(cfg.fhir.api, *parts->auth, *parts->reader, parts->ingest.get());
+  fhir::FhirApi* api = parts->api.get();
+  parts->server = std::make_unique<fhir::HttpServer>(
+      io, cfg.fhir.server, [api](const fhir::HttpRequest& req) { return api->handle(req); },
+      &fhir::FhirApi::protocol_error);
+  std::string why;
+  if (parts->server->start(why)) return unexpected(why);
+  return std::unique_ptr<FhirEndpoint>(new FhirEndpoint(std::move(parts)));
+}
+
+void FhirEndpoint::stop() { parts_->server->stop(); }
+std::uint16_t FhirEndpoint::port() const { return parts_->server->port(); }
+
+}  // namespace medgw::runtime
