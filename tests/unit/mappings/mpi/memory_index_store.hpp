@@ -22,6 +22,7 @@ class MemoryIndexStore final : public IndexStore {
     std::vector<IdentifierKey> link_identifiers;
     std::string demographic_key;
     std::vector<std::string> flags;
+    std::string fhir_json;
   };
   struct Link {
     SourceRecordId record = 0;
@@ -130,6 +131,7 @@ class MemoryIndexStore final : public IndexStore {
     r->link_identifiers = data.link_identifiers;
     r->demographic_key = data.demographic_key;
     r->flags = data.flags;
+    r->fhir_json = std::string(data.fhir_json);
     return r->id;
   }
 

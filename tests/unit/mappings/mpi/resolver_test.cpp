@@ -45,6 +45,17 @@ TEST_F(ResolverTest, SameSenderRecordAlwaysResolvesToTheSameGolden) {
   EXPECT_EQ(store.links.size(), 1u);
 }
 
+TEST_F(ResolverTest, ReceivedFhirJsonReachesTheStoreAndMatchingUsesTheModel) {
+  auto record = patient("FHIR", {mrn(kHisMrn, "M1")});
+  record.fhir_json = R"({"resourceType":"Patient","extension":[{"url":"urn:x","valueString":"y"}]})";
+  auto r = ok(record);
+  ASSERT_EQ(store.records.size(), 1u);
+  EXPECT_EQ(store.records[0].fhir_json, record.fhir_json);
+  // Linked on the model's identifiers, whatever the JSON says.
+  EXPECT_EQ(ok(patient("LIS", {mrn(kHisMrn, "M1")})).golden, r.golden);
+  EXPECT_TRUE(store.records[1].fhir_json.empty());
+}
+
 TEST_F(ResolverTest, SharedIdentifierWithinItsAuthorityLinksCertain) {
   auto his = ok(patient("HIS", {mrn(kHisMrn, "M1")}));
   // The lab sends its own number and the hospital MRN.
