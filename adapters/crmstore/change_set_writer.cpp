@@ -192,7 +192,9 @@ class Writer {
       return write_each(changes_.documents);
     };
     if (auto r = steps(); !r) return unexpected(r.error());
-    return std::move(refused_);
+    if (refused_) return std::move(refused_);
+    if (auto r = write_indexes(); !r) return unexpected(r.error());
+    return std::optional<WriteOutcome>();
   }
 
   DbResult<Ok> event(std::string_view kind, mpi::GoldenId golden, std::string_view type, std::int64_t id) {
@@ -205,6 +207,31 @@ class Writer {
   }
 
  private:
+  // The search tokens of every row written, in one go at the end (search_index.hpp). A row
+  // written twice in one change set is indexed once, as last written.
+  struct Pending {
+    std::string_view type;
+    std::int64_t id = 0;
+    std::string json;
+    bool replaces = false;
+  };
+  void index_later(std::string_view type, std::int64_t id, std::string json, bool replaces) {
+    for (auto& p : pending_) {
+      if (p.type == type && p.id == id) {
+        p.json = std::move(json);
+        p.replaces = true;  // the first write of this change set made token rows
+        return;
+      }
+    }
+    pending_.push_back({type, id, std::move(json), replaces});
+  }
+  DbResult<Ok> write_indexes() {
+    std::vector<IndexedResource> resources;
+    resources.reserve(pending_.size());
+    for (const auto& p : pending_) resources.push_back({p.type, p.id, p.json, p.replaces});
+    return write_search_tokens(db_, resources);
+  }
+
   void refuse(std::string_view code, std::string reason) {
     if (!refused_) refused_ = refusal(code, std::move(reason));
   }
@@ -488,7 +515,7 @@ class Writer {
       q->bind(11, replaces ? 1 : 0);
       if (auto r = q->run(); !r) return r;
     }
-    if (auto r = write_search_tokens(db_, TableOf<R>::type, row.id, model_json); !r) return r;
+    index_later(TableOf<R>::type, row.id, model_json, replaces);
     constexpr bool is_observation = std::is_same_v<R, model::Observation>;
     if constexpr (is_observation) {
       auto q = db_.query("UPDATE observations SET value_num = ?2, value_unit = ?3, abnormal = ?4 WHERE id = ?1",
@@ -514,6 +541,7 @@ class Writer {
   mpi::GoldenId golden_ = 0;
   std::map<std::pair<std::string, std::string>, Row> rows_;
   std::optional<WriteOutcome> refused_;
+  std::vector<Pending> pending_;
 };
 
 bool has_resources(const model::ChangeSet& c) {

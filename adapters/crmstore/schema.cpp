@@ -274,10 +274,16 @@ DbResult<Ok> backfill_search_indexes(Db& db) {
         }
       }
       if (slice.empty()) break;
-      for (const auto& [id, json] : slice) {
-        auto r = std::string_view(t.type) == "Patient" ? write_patient_search(db, id, json)
-                                                       : write_search_tokens(db, t.type, id, json);
-        if (!r) return r;
+      // The index tables were created empty by this migration: nothing to replace.
+      if (std::string_view(t.type) == "Patient") {
+        for (const auto& [id, json] : slice) {
+          if (auto r = write_patient_search(db, id, json, /*replaces=*/false); !r) return r;
+        }
+      } else {
+        std::vector<IndexedResource> resources;
+        resources.reserve(slice.size());
+        for (const auto& [id, json] : slice) resources.push_back({t.type, id, json, false});
+        if (auto r = write_search_tokens(db, resources); !r) return r;
       }
       after = slice.back().first;
     }

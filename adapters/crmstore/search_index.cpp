@@ -3,6 +3,8 @@
 #include <algorithm>
 
 #include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 namespace medgw::crmstore::sqlite {
 namespace {
@@ -111,25 +113,49 @@ std::vector<std::string> name_parts_of(const Value& d) {
   return out;
 }
 
-DbResult<Ok> write_tokens(Db& db, std::string_view resource_type, std::int64_t resource_id,
-                          const std::vector<SearchToken>& tokens) {
-  {
-    auto q = db.query("DELETE FROM resource_tokens WHERE resource_type = ?1 AND resource_id = ?2",
-                      "replace search tokens");
-    if (!q) return unexpected(q.error());
-    if (auto r = q->bind(1, resource_type).bind(2, resource_id).run(); !r) return r;
-  }
-  for (const auto& t : tokens) {
-    auto q = db.query(
-        "INSERT INTO resource_tokens (resource_type, resource_id, param, system, code) VALUES (?1, ?2, ?3, ?4, ?5)",
-        "write search tokens");
-    if (!q) return unexpected(q.error());
-    if (auto r = q->bind(1, resource_type).bind(2, resource_id).bind(3, t.param).bind(4, t.system).bind(5, t.code).run();
-        !r) {
-      return r;
+// Inserts token rows given as a JSON array of [type, id, param, system, code]: one statement
+// however many rows.
+DbResult<Ok> insert_tokens(Db& db, const std::string& rows) {
+  auto q = db.query(
+      "INSERT INTO resource_tokens (resource_type, resource_id, param, system, code) "
+      "SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4 FROM json_each(?1)",
+      "write search tokens");
+  if (!q) return unexpected(q.error());
+  return q->bind(1, rows).run();
+}
+
+class TokenRows {
+ public:
+  TokenRows() : w_(buf_) { w_.StartArray(); }
+  void add(std::string_view type, std::int64_t id, const std::vector<SearchToken>& tokens) {
+    for (const auto& t : tokens) {
+      w_.StartArray();
+      w_.String(type.data(), static_cast<rapidjson::SizeType>(type.size()));
+      w_.Int64(id);
+      w_.String(t.param.data(), static_cast<rapidjson::SizeType>(t.param.size()));
+      w_.String(t.system.data(), static_cast<rapidjson::SizeType>(t.system.size()));
+      w_.String(t.code.data(), static_cast<rapidjson::SizeType>(t.code.size()));
+      w_.EndArray();
+      ++count_;
     }
   }
-  return Ok{};
+  bool empty() const { return count_ == 0; }
+  std::string take() {
+    w_.EndArray();
+    return {buf_.GetString(), buf_.GetSize()};
+  }
+
+ private:
+  rapidjson::StringBuffer buf_;
+  rapidjson::Writer<rapidjson::StringBuffer> w_;
+  std::size_t count_ = 0;
+};
+
+DbResult<Ok> delete_tokens(Db& db, std::string_view resource_type, std::int64_t resource_id) {
+  auto q = db.query("DELETE FROM resource_tokens WHERE resource_type = ?1 AND resource_id = ?2",
+                    "replace search tokens");
+  if (!q) return unexpected(q.error());
+  return q->bind(1, resource_type).bind(2, resource_id).run();
 }
 
 }  // namespace
@@ -166,27 +192,52 @@ std::vector<std::string> patient_name_parts(std::string_view patient_json) {
 
 DbResult<Ok> write_search_tokens(Db& db, std::string_view resource_type, std::int64_t resource_id,
                                  std::string_view resource_json) {
-  return write_tokens(db, resource_type, resource_id, search_tokens(resource_type, resource_json));
+  const IndexedResource one{resource_type, resource_id, resource_json, true};
+  return write_search_tokens(db, std::span<const IndexedResource>(&one, 1));
 }
 
-DbResult<Ok> write_patient_search(Db& db, std::int64_t source_record_id, std::string_view patient_json) {
+DbResult<Ok> write_search_tokens(Db& db, std::span<const IndexedResource> resources) {
+  TokenRows rows;
+  for (const auto& r : resources) {
+    if (r.replaces) {
+      if (auto d = delete_tokens(db, r.type, r.id); !d) return d;
+    }
+    rows.add(r.type, r.id, search_tokens(r.type, r.json));
+  }
+  if (rows.empty()) return Ok{};
+  return insert_tokens(db, rows.take());
+}
+
+DbResult<Ok> write_patient_search(Db& db, std::int64_t source_record_id, std::string_view patient_json,
+                                  bool replaces) {
   rapidjson::Document d;
   d.Parse(patient_json.data(), patient_json.size());
   const bool ok = !d.HasParseError() && d.IsObject();
-  if (auto r = write_tokens(db, "Patient", source_record_id, ok ? tokens_of("Patient", d) : std::vector<SearchToken>{});
-      !r) {
-    return r;
-  }
-  {
+  if (replaces) {
+    if (auto r = delete_tokens(db, "Patient", source_record_id); !r) return r;
     auto q = db.query("DELETE FROM patient_names WHERE source_record_id = ?1", "replace patient names");
     if (!q) return unexpected(q.error());
     if (auto r = q->bind(1, source_record_id).run(); !r) return r;
   }
   if (ok) {
-    for (const auto& part : name_parts_of(d)) {
-      auto q = db.query("INSERT INTO patient_names (source_record_id, part) VALUES (?1, ?2)", "write patient names");
+    TokenRows rows;
+    rows.add("Patient", source_record_id, tokens_of("Patient", d));
+    if (!rows.empty()) {
+      if (auto r = insert_tokens(db, rows.take()); !r) return r;
+    }
+    const auto parts = name_parts_of(d);
+    if (!parts.empty()) {
+      rapidjson::StringBuffer buf;
+      rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+      w.StartArray();
+      for (const auto& p : parts) w.String(p.data(), static_cast<rapidjson::SizeType>(p.size()));
+      w.EndArray();
+      auto q = db.query("INSERT INTO patient_names (source_record_id, part) SELECT ?1, value FROM json_each(?2)",
+                        "write patient names");
       if (!q) return unexpected(q.error());
-      if (auto r = q->bind(1, source_record_id).bind(2, part).run(); !r) return r;
+      if (auto r = q->bind(1, source_record_id).bind(2, std::string_view(buf.GetString(), buf.GetSize())).run(); !r) {
+        return r;
+      }
     }
   }
   auto q = db.query("UPDATE source_records SET birth_date = ?2, gender = ?3 WHERE id = ?1", "write patient search");

@@ -261,7 +261,9 @@ MpiResult<mpi::SourceRecordId> SqliteIndexStore::upsert_source_record(const mpi:
         !r) {
       return fail<mpi::SourceRecordId>(r.error());
     }
-    if (auto r = write_patient_search(db_, id, model_json); !r) return fail<mpi::SourceRecordId>(r.error());
+    if (auto r = write_patient_search(db_, id, model_json, before.has_value()); !r) {
+      return fail<mpi::SourceRecordId>(r.error());
+    }
   }
   {
     auto q = db_.query("DELETE FROM identifiers WHERE source_record_id = ?1", "store identifiers");

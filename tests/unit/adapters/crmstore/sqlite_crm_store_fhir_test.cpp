@@ -393,6 +393,41 @@ TEST_F(FhirWrites, SubjectOfAMergedGoldenPatientIsTheSurvivor) {
   EXPECT_EQ(count("SELECT golden_id FROM observations WHERE key = 'after-merge'"), g1);
 }
 
+TEST_F(FhirWrites, RowsFollowAMergeWithoutANewVersion) {
+  const auto g1 = admit("M1", 1);
+  const auto g2 = admit("M2", 2);
+  const auto src2 = count("SELECT id FROM source_records WHERE key_value = 'M2'");
+  auto cs = fhir_change_set(by_id("src-" + std::to_string(src2)));
+  cs.observations.push_back(keyed("o", glucose("5.0"), R"({"resourceType":"Observation","status":"final",)"
+                                                       R"("extension":[{"url":"urn:x","valueString":"kept"}]})"));
+  ASSERT_EQ(apply_one(3, cs).status, ApplyStatus::kApplied);
+  model::ChangeSet a40;
+  a40.message_type = "ADT^A40";
+  a40.sender = "HIS";
+  a40.merges.push_back({patient("HIS", {mrn("M1")}), {mrn("M2")}});
+  ASSERT_EQ(apply_one(4, a40).status, ApplyStatus::kApplied);
+  auto stored = json("SELECT resource FROM observations WHERE key = 'o'");
+  EXPECT_EQ(std::string(stored["subject"]["reference"].GetString()), "Patient/" + std::to_string(g1));
+  EXPECT_STREQ(stored["extension"][0]["valueString"].GetString(), "kept");
+  // The store re-pointing its own reference is not a new version of what the client sent.
+  EXPECT_EQ(count("SELECT version FROM observations WHERE key = 'o'"), 1);
+  EXPECT_NE(g1, g2);
+}
+
+TEST_F(FhirWrites, ARowWrittenTwiceInOneChangeSetIsIndexedOnceAsLastWritten) {
+  const auto g = admit();
+  auto cs = fhir_change_set(by_id(std::to_string(g)));
+  cs.observations.push_back(keyed("same", glucose("5.0", "preliminary")));
+  cs.observations.push_back(keyed("same", glucose("5.1", "final")));
+  ASSERT_EQ(apply_one(2, cs).status, ApplyStatus::kApplied);
+  const auto id = count("SELECT id FROM observations");
+  // Nobody saw the first: one version, no history.
+  EXPECT_EQ(count("SELECT version FROM observations"), 1);
+  EXPECT_EQ(count("SELECT count(*) FROM resource_history"), 0);
+  EXPECT_EQ(text("SELECT status FROM observations"), "final");
+  EXPECT_EQ(tokens("Observation", id), (std::vector<std::string>{"code|http://loinc.org|2345-7", "status||final"}));
+}
+
 TEST_F(FhirWrites, UnknownSubjectIsRefused) {
   const auto g = admit();
   for (const auto& subject : std::vector<model::SubjectReference>{
