@@ -26,10 +26,16 @@
 //   every "reference" string anywhere in it rewritten from "<Type>/<key>" to "<Type>/<id>" as
 //   above. Elements the model does not know are kept as received. The columns and the search
 //   tokens still come from the model resource.
-// - ChangeSet::subject instead of a patient: "<n>" is golden patient n (a merged one stands for the
-//   one it was merged into), "src-<n>" source record n's current golden patient, an identifier the
-//   golden patient of the first current link of a record holding it. Nobody: refused
-//   kRefusedUnknownSubject; a patient is never created from a reference.
+// - ChangeSet::subject instead of a patient ("Patient/" in front is accepted): "<n>" is golden
+//   patient n (a merged one stands for the one it was merged into), "src-<n>" source record n's
+//   current golden patient, an identifier (system '' = any; a national ID's check digit x read as
+//   X) the golden patient of the first current link of a record holding it. Nobody: refused
+//   kRefusedUnknownSubject; a patient is never created from a reference. The rows are attached to
+//   a source record (they follow it through merges and unlinks): record n for "src-<n>", the
+//   record holding the identifier, or the golden patient's lowest-numbered current record.
+// - The store moving rows to another golden patient (merge, unlink, undo) rewrites their
+//   subject.reference and golden_id but is not a new version: nobody changed what was sent.
+// - A row written twice by one change set gets one version: the last write.
 // - UpdateTarget: id set updates that row (refused kRefusedNotFound when there is none) and keeps
 //   its key; if_match must equal its version (else kRefusedVersionConflict). A Patient target
 //   "src-<n>" updates source record n even when the update changes the identifier that keys it.
