@@ -1,5 +1,6 @@
 #include "adapters/crmstore/archive_reader.hpp"
 
+#include "adapters/crmstore/exact_json.hpp"
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -80,8 +81,7 @@ std::optional<std::string> with_meta(std::string_view json, std::string_view typ
                                      std::int64_t version, std::string_view last_updated,
                                      const std::optional<std::string>& refer) {
   rapidjson::Document parsed;
-  parsed.Parse(json.data(), json.size());
-  if (parsed.HasParseError() || !parsed.IsObject()) return std::nullopt;
+  if (!parse_exact(parsed, json) || !parsed.IsObject()) return std::nullopt;
   const rapidjson::Document& doc = parsed;  // const iterators: Clang's C++20 operator rules
   rapidjson::StringBuffer buf;
   Writer w(buf);
@@ -97,7 +97,7 @@ std::optional<std::string> with_meta(std::string_view json, std::string_view typ
       const std::string_view name(m.name.GetString(), m.name.GetStringLength());
       if (name == "versionId" || name == "lastUpdated") continue;
       w.Key(m.name.GetString(), m.name.GetStringLength());
-      m.value.Accept(w);
+      write_exact(m.value, w);
     }
   }
   w.Key("versionId");
@@ -110,7 +110,7 @@ std::optional<std::string> with_meta(std::string_view json, std::string_view typ
     if (name == "resourceType" || name == "id" || name == "meta") continue;
     if (refer && name == "link") continue;
     w.Key(m.name.GetString(), m.name.GetStringLength());
-    m.value.Accept(w);
+    write_exact(m.value, w);
   }
   if (refer) {
     w.Key("link");

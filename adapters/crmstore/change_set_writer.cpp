@@ -1,5 +1,6 @@
 #include "adapters/crmstore/change_set_writer.hpp"
 
+#include "adapters/crmstore/exact_json.hpp"
 #include <charconv>
 #include <cstdlib>
 #include <map>
@@ -303,6 +304,15 @@ class Writer {
     if (slash == std::string_view::npos) return std::optional<std::string>();
     const std::string type(reference.substr(0, slash));
     const std::string key(reference.substr(slash + 1));
+    // A FHIR transaction's own Patient entry, referenced from elsewhere than `subject` (a
+    // performer, an author): mappings/fhir names it "Patient/<request key>#<entry>"; it is this
+    // change set's patient, so it becomes the golden patient, as the subject does.
+    if (type == "Patient" && golden_ != 0 && !changes_.message_control_id.empty() &&
+        key.size() > changes_.message_control_id.size() &&
+        key.compare(0, changes_.message_control_id.size() + 1, changes_.message_control_id + "#") == 0 &&
+        changes_.message_type.rfind("FHIR ", 0) == 0) {
+      return std::optional<std::string>("Patient/" + std::to_string(golden_));
+    }
     const char* table = table_for_type(type);
     if (table == nullptr) return std::optional<std::string>();
     std::optional<std::int64_t> id;
@@ -364,8 +374,7 @@ class Writer {
   DbResult<std::optional<std::string>> stored_json(std::string_view type, std::string_view fhir_json,
                                                    std::int64_t id) {
     rapidjson::Document d;
-    d.Parse(fhir_json.data(), fhir_json.size());
-    if (d.HasParseError() || !d.IsObject()) return std::optional<std::string>();
+    if (!parse_exact(d, fhir_json) || !d.IsObject()) return std::optional<std::string>();
     auto& alloc = d.GetAllocator();
     for (auto& m : d.GetObject()) {
       const std::string_view name(m.name.GetString(), m.name.GetStringLength());
@@ -395,7 +404,7 @@ class Writer {
           const std::string_view name(m.name.GetString(), m.name.GetStringLength());
           if (name == "reference" || name == "type") continue;
           w.Key(m.name.GetString(), m.name.GetStringLength());
-          m.value.Accept(w);
+          write_exact(m.value, w);
         }
       }
       w.EndObject();
@@ -409,7 +418,7 @@ class Writer {
         continue;
       }
       w.Key(m.name.GetString(), m.name.GetStringLength());
-      m.value.Accept(w);
+      write_exact(m.value, w);
     }
     if (!wrote_subject) write_subject(nullptr);
     w.EndObject();

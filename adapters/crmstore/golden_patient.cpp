@@ -1,5 +1,6 @@
 #include "adapters/crmstore/golden_patient.hpp"
 
+#include "adapters/crmstore/exact_json.hpp"
 #include <set>
 #include <utility>
 
@@ -21,7 +22,7 @@ std::string member_text(const rapidjson::Value& v, const char* name) {
 
 std::string compose_golden_patient(std::int64_t golden_id, const std::vector<std::string>& source_records) {
   std::vector<rapidjson::Document> docs(source_records.size());
-  for (std::size_t i = 0; i < source_records.size(); ++i) docs[i].Parse(source_records[i].c_str());
+  for (std::size_t i = 0; i < source_records.size(); ++i) (void)parse_exact(docs[i], source_records[i]);
 
   rapidjson::StringBuffer buf;
   rapidjson::Writer<rapidjson::StringBuffer> w(buf);
@@ -34,7 +35,7 @@ std::string compose_golden_patient(std::int64_t golden_id, const std::vector<std
     for (const auto& d : docs) {
       if (!d.IsObject() || !d.HasMember("identifier") || !d["identifier"].IsArray()) continue;
       for (const auto& ident : d["identifier"].GetArray()) {
-        if (seen.emplace(member_text(ident, "system"), member_text(ident, "value")).second) ident.Accept(w);
+        if (seen.emplace(member_text(ident, "system"), member_text(ident, "value")).second) write_exact(ident, w);
       }
     }
     w.EndArray();
@@ -69,7 +70,7 @@ std::string compose_golden_patient(std::int64_t golden_id, const std::vector<std
           wrote_identifiers = true;
         }
       } else {
-        m.value.Accept(w);
+        write_exact(m.value, w);
       }
     }
   }

@@ -1,5 +1,6 @@
 #include "adapters/crmstore/sqlite_index_store.hpp"
 
+#include "adapters/crmstore/exact_json.hpp"
 #include <array>
 #include <optional>
 #include <string>
@@ -68,8 +69,7 @@ std::string json_int_array(const std::vector<mpi::GoldenId>& items) {
 // header); every other element kept as sent. nullopt when it is not a JSON object.
 std::optional<std::string> stored_patient_json(std::string_view fhir_json, const std::string& id) {
   rapidjson::Document d;
-  d.Parse(fhir_json.data(), fhir_json.size());
-  if (d.HasParseError() || !d.IsObject()) return std::nullopt;
+  if (!parse_exact(d, fhir_json) || !d.IsObject()) return std::nullopt;
   rapidjson::StringBuffer buf;
   rapidjson::Writer<rapidjson::StringBuffer> w(buf);
   w.StartObject();
@@ -81,7 +81,7 @@ std::optional<std::string> stored_patient_json(std::string_view fhir_json, const
     const std::string_view name(m.name.GetString(), m.name.GetStringLength());
     if (name == "resourceType" || name == "id" || name == "meta" || name == "link") continue;
     w.Key(m.name.GetString(), m.name.GetStringLength());
-    m.value.Accept(w);
+    write_exact(m.value, w);
   }
   w.EndObject();
   return std::string(buf.GetString(), buf.GetSize());

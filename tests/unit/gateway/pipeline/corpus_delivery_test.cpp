@@ -181,20 +181,6 @@ std::string reason_kind(std::string_view reason) {
   return out;
 }
 
-std::string kind_name(MapFailure::Kind kind) {
-  switch (kind) {
-    case MapFailure::Kind::kUndecodable:
-      return "undecodable";
-    case MapFailure::Kind::kUnsupported:
-      return "unsupported";
-    case MapFailure::Kind::kSite:
-      return "site";
-    case MapFailure::Kind::kInvalid:
-      break;
-  }
-  return "invalid";
-}
-
 // Every "reference" string under `v`, skipping Patient.link (which names the golden patient's
 // source records, "Patient/src-N", not resources of the archive).
 void references(const rapidjson::Value& v, bool in_patient, std::vector<std::string>& out) {
@@ -369,9 +355,9 @@ TEST_P(CorpusDelivery, EveryMessageIsAppliedOrParkedWithAReason) {
     if (!changes) {
       ++n.map_failed;
       ++n.by_family[m.family]["mapping failure"];
-      ++n.failed_by_kind[kind_name(changes.error().kind)];
+      ++n.failed_by_kind[std::string(kind_name(changes.error().kind))];
       if (m.family != "other" && m.family != "unparseable") {  // the other families' reasons: MSH-9, parse errors
-        ++n.failed_by_reason[m.family + " " + kind_name(changes.error().kind) + ": " +
+        ++n.failed_by_reason[m.family + " " + std::string(kind_name(changes.error().kind)) + ": " +
                              reason_kind(changes.error().reason)];
       }
       EXPECT_FALSE(changes.error().reason.empty()) << m.origin << ": " << describe(changes.error());
