@@ -113,8 +113,13 @@ std::optional<std::string> with_meta(std::string_view json, std::string_view typ
     write_exact(m.value, w);
   }
   if (refer) {
+    // The sender's own links (to its other records: seealso, replaces) stay; medgw's link to the
+    // golden patient comes last.
     w.Key("link");
     w.StartArray();
+    if (auto link = doc.FindMember("link"); link != doc.MemberEnd() && link->value.IsArray()) {
+      for (const auto& l : link->value.GetArray()) write_exact(l, w);
+    }
     write_link(w, *refer, "refer");
     w.EndArray();
   }
@@ -304,9 +309,9 @@ ArchiveResult<std::optional<StoredResource>> ArchiveReader::Impl::golden_patient
   if (merged_into) {
     auto surviving = surviving_golden(*merged_into);
     if (!surviving) return unexpected(surviving.error());
-    // Derived version: above any version it had while active (the revision of its records then).
+    // Derived version: above any version it had while active (the sum of its records' versions).
     auto q = prepare(
-        "SELECT (SELECT coalesce(max(sr.revision), 0) + 1 FROM links l JOIN source_records sr "
+        "SELECT (SELECT coalesce(sum(sr.version), 0) + 1 FROM links l JOIN source_records sr "
         "ON sr.id = l.source_record_id WHERE l.golden_id = ?1), "
         "(SELECT max(created) FROM merges WHERE from_golden = ?1 AND undone IS NULL)",
         "read merged patient");
@@ -323,7 +328,7 @@ ArchiveResult<std::optional<StoredResource>> ArchiveReader::Impl::golden_patient
   out.version = 0;
   {
     auto q = prepare(
-        "SELECT sr.resource, sr.revision, sr.updated FROM links l JOIN source_records sr ON sr.id = l.source_record_id "
+        "SELECT sr.resource, sr.version, sr.updated FROM links l JOIN source_records sr ON sr.id = l.source_record_id "
         "WHERE l.golden_id = ?1 AND l.undone IS NULL AND sr.resource <> '' ORDER BY sr.revision",
         "read source records");
     if (!q) return unexpected(q.error());
@@ -333,7 +338,10 @@ ArchiveResult<std::optional<StoredResource>> ArchiveReader::Impl::golden_patient
       if (!row) return unexpected(store_error(row.error()));
       if (!*row) break;
       records.push_back((*q)->text(0));
-      out.version = std::max(out.version, (*q)->int64(1));
+      // Derived version: the sum of its records' versions, so a new patient is version 1 and
+      // every change to one of its records counts. (An unlink can lower it: a stored golden
+      // version is the better answer, left for the patient-index issue.)
+      out.version += (*q)->int64(1);
       out.last_updated = std::max(out.last_updated, (*q)->text(2));
     }
   }

@@ -65,8 +65,8 @@ std::string json_int_array(const std::vector<mpi::GoldenId>& items) {
   return out + "]";
 }
 
-// The FHIR Patient received, as the record's document: id "src-<n>", no meta, no link (see the
-// header); every other element kept as sent. nullopt when it is not a JSON object.
+// The FHIR Patient received, as the record's document: id "src-<n>", no meta; every other element
+// (its own links too) kept as sent. nullopt when it is not a JSON object.
 std::optional<std::string> stored_patient_json(std::string_view fhir_json, const std::string& id) {
   rapidjson::Document d;
   if (!parse_exact(d, fhir_json) || !d.IsObject()) return std::nullopt;
@@ -79,7 +79,7 @@ std::optional<std::string> stored_patient_json(std::string_view fhir_json, const
   w.String(id.c_str(), static_cast<rapidjson::SizeType>(id.size()));
   for (const auto& m : d.GetObject()) {
     const std::string_view name(m.name.GetString(), m.name.GetStringLength());
-    if (name == "resourceType" || name == "id" || name == "meta" || name == "link") continue;
+    if (name == "resourceType" || name == "id" || name == "meta") continue;
     w.Key(m.name.GetString(), m.name.GetStringLength());
     write_exact(m.value, w);
   }

@@ -9,6 +9,16 @@
 #include "gateway/core/log.hpp"
 
 namespace medgw::fhir {
+namespace {
+
+BundleEntry match_entry(const crmstore::StoredResource* r, const char* mode) {
+  BundleEntry e;
+  e.resource = r;
+  e.search_mode = mode;
+  return e;
+}
+
+}  // namespace
 
 void FhirApi::Impl::audit(const Principal& who, const char* action, const std::string& type,
                           std::vector<std::int64_t> goldens, const HttpRequest& req, unsigned status) {
@@ -33,7 +43,13 @@ HttpResponse FhirApi::Impl::read(const HttpRequest& req, const Principal& who, c
     std::vector<BundleEntry> entries;
     std::vector<std::int64_t> goldens;
     for (const auto& r : **versions) {
-      entries.push_back(BundleEntry{&r, nullptr, {}, {}, {}, {}, {}});
+      // bdl-3: a history entry says how the version came about; version 1 was a create.
+      BundleEntry e;
+      e.resource = &r;
+      e.request_method = r.version == 1 ? "POST" : "PUT";
+      e.request_url = r.version == 1 ? r.type : r.type + "/" + r.id;
+      e.response_status = "200";
+      entries.push_back(std::move(e));
       goldens.push_back(r.golden);
     }
     audit(who, "history", route.type, goldens, req, 200);
@@ -84,11 +100,11 @@ HttpResponse FhirApi::Impl::search(const HttpRequest& req, const Principal& who,
   std::vector<BundleEntry> entries;
   std::vector<std::int64_t> goldens;
   for (const auto& r : page->matches) {
-    entries.push_back(BundleEntry{&r, "match", {}, {}, {}, {}, {}});
+    entries.push_back(match_entry(&r, "match"));
     goldens.push_back(r.golden);
   }
   for (const auto& r : page->included) {
-    entries.push_back(BundleEntry{&r, "include", {}, {}, {}, {}, {}});
+    entries.push_back(match_entry(&r, "include"));
     goldens.push_back(r.golden);
   }
   BundleLinks links;
@@ -120,7 +136,7 @@ HttpResponse FhirApi::Impl::everything(const HttpRequest& req, const Principal& 
   std::vector<BundleEntry> entries;
   std::vector<std::int64_t> goldens;
   for (const auto& r : **all) {
-    entries.push_back(BundleEntry{&r, "match", {}, {}, {}, {}, {}});
+    entries.push_back(match_entry(&r, "match"));
     goldens.push_back(r.golden);
   }
   audit(who, "everything", "Patient", goldens, req, 200);

@@ -99,6 +99,11 @@ std::string bundle_json(std::string_view type, const std::vector<BundleEntry>& e
       out += std::string(comma ? "," : "") + R"("search":{"mode":")" + e.search_mode + "\"}";
       comma = true;
     }
+    if (!e.request_method.empty()) {
+      out += std::string(comma ? "," : "") + R"("request":{"method":)" + quoted(e.request_method) + R"(,"url":)" +
+             quoted(e.request_url) + "}";
+      comma = true;
+    }
     if (!e.response_status.empty()) {
       out += std::string(comma ? "," : "") + R"("response":{"status":)" + quoted(e.response_status);
       if (!e.response_location.empty()) out += R"(,"location":)" + quoted(e.response_location);

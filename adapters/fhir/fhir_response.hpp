@@ -30,6 +30,7 @@ std::string http_date(std::string_view fhir_instant);
 struct BundleEntry {
   const crmstore::StoredResource* resource = nullptr;  // null: an entry with only a response
   const char* search_mode = nullptr;                   // "match" | "include" | "outcome"
+  std::string request_method, request_url;            // history: how each version was written
   std::string response_status;                         // transaction/batch: "201 Created"
   std::string response_location, response_etag, response_last_modified;
   std::string response_outcome;                        // OperationOutcome JSON, for a failed batch entry

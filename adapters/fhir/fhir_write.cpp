@@ -60,6 +60,17 @@ std::optional<std::int64_t> parse_version_tag(std::string_view tag, bool& malfor
   return v;
 }
 
+// The resourceType of a JSON body; nullopt when the body is not a JSON object with one (the
+// mapping then says what is wrong with it).
+std::optional<std::string> resource_type_of(const std::string& body) {
+  rapidjson::Document d;
+  d.Parse(body.c_str(), body.size());
+  if (d.HasParseError() || !d.IsObject()) return std::nullopt;
+  auto rt = d.FindMember("resourceType");
+  if (rt == d.MemberEnd() || !rt->value.IsString()) return std::nullopt;
+  return std::string(rt->value.GetString(), rt->value.GetStringLength());
+}
+
 bool is_json_body(const HttpRequest& req) {
   const std::string* ct = req.header("content-type");
   if (ct == nullptr) return true;  // FHIR clients that omit it send JSON to a JSON-only server
@@ -283,6 +294,10 @@ HttpResponse FhirApi::Impl::create(const HttpRequest& req, const Principal& who,
   if (!is_json_body(req)) {
     return outcome_response(415, issue_code::kNotSupported, "this server takes application/fhir+json bodies");
   }
+  if (auto body_type = resource_type_of(req.body); body_type && *body_type != type) {
+    return outcome_response(400, issue_code::kInvalid, "the body is not a " + type + " (POST it to its own type)",
+                            "resourceType");
+  }
   Interaction in;
   in.kind = InteractionKind::kCreate;
   in.client = who.client;
@@ -319,6 +334,13 @@ HttpResponse FhirApi::Impl::create(const HttpRequest& req, const Principal& who,
     WriteAnswer a;
     a.status = 200;
     a.resource = std::move(page->matches.front());
+    // A Patient search finds the golden patient; the resource this client's create made is its
+    // own source record: answer that one when it exists, so every conditional create of the
+    // same patient by a client names the same resource.
+    if (type == "Patient") {
+      auto own = lookup_for(reader, m.interaction, *m.changes)();
+      if (own && *own) a.resource = std::move(**own);
+    }
     return to_response(a, return_preference(req), base);
   }
   return to_response(
@@ -352,7 +374,17 @@ HttpResponse FhirApi::Impl::update(const HttpRequest& req, const Principal& who,
       if (id == d.MemberEnd() || !id->value.IsString() || route.id != id->value.GetString()) {
         return outcome_response(400, issue_code::kInvalid, "the resource's id must be the id of the URL", "id");
       }
+      auto rt = d.FindMember("resourceType");
+      if (rt != d.MemberEnd() && rt->value.IsString() && route.type != rt->value.GetString()) {
+        return outcome_response(400, issue_code::kInvalid, "the body is not a " + route.type, "resourceType");
+      }
     }
+  }
+  // A golden patient is composed from its source records, not stored: updates go to a record.
+  if (route.type == "Patient" && route.id.rfind("src-", 0) != 0) {
+    return outcome_response(405, issue_code::kNotSupported,
+                            "Patient/" + route.id + " is a golden patient, composed from its source records: "
+                            "update one of them (Patient/src-<n>, listed in its link)");
   }
   Mapped m = map_request(std::move(in));
   if (!m.changes) return to_response(m.refusal, ReturnPreference::kRepresentation, base);

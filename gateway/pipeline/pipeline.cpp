@@ -128,6 +128,21 @@ void Pipeline::write_batch(std::vector<Mapped>& batch) {
         done.push_back(batch[i].id);
         break;
       case crmstore::ApplyStatus::kRefused:
+        if (batch[i].changes.message_type.rfind("FHIR ", 0) == 0) {
+          // A FHIR write the store refuses (a stale If-Match, an unknown id or subject) was
+          // answered to its client with the reason (4xx): there is nothing to fix and replay, and
+          // parked it would hold back that patient's later writes. It is marked delivered (kept
+          // for the message browser) and its refusal published.
+          log::warn("pipeline.refused_fhir_write", {{"id", batch[i].id}, {"code", std::string(r.code)}});
+          counters_.parked.fetch_add(1, std::memory_order_relaxed);
+          done.push_back(batch[i].id);
+          if (notifier_) {
+            notifier_->publish(batch[i].id, ApplyOutcome{ApplyOutcome::Kind::kParked,
+                                                         std::string(r.code.empty() ? crmstore::kRefusedInvalid : r.code),
+                                                         "refused by the CRM store: " + r.reason});
+          }
+          break;
+        }
         park(batch[i].id, "refused by the CRM store: " + r.reason, r.code.empty() ? crmstore::kRefusedInvalid : r.code);
         break;
     }

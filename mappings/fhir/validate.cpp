@@ -1,5 +1,7 @@
 #include "mappings/fhir/validate.hpp"
 
+#include "mappings/fhir/required_codes.hpp"
+
 #include <algorithm>
 #include <utility>
 
@@ -55,6 +57,7 @@ class Validator {
       return;
     }
     object(v, *def, path, depth, true);
+    check_required_codes(doc_, v, type, path, issues_);
   }
 
   std::vector<Issue> take() && { return std::move(issues_); }

@@ -316,7 +316,9 @@ TEST_F(FhirWrites, ReceivedPatientJsonIsKept) {
   EXPECT_EQ(std::string(stored["id"].GetString()), "src-" + std::to_string(id));
   EXPECT_STREQ(stored["extension"][0]["valueString"].GetString(), "汉族");
   EXPECT_FALSE(stored.HasMember("meta"));
-  EXPECT_FALSE(stored.HasMember("link"));
+  // The sender's own links are its data (the reader adds medgw's link to the golden patient).
+  ASSERT_TRUE(stored.HasMember("link"));
+  EXPECT_STREQ(stored["link"][0]["type"].GetString(), "seealso");
   // The golden patient composed from it carries its own id and links, not the record's.
   auto bundle = archive(kMrn, "M1");
   auto patients = testing::entries(bundle, "Patient");

@@ -292,3 +292,26 @@ TEST(Validate, PrimitiveRules) {
 
 }  // namespace
 }  // namespace medgw::fhir
+
+namespace medgw::fhir {
+namespace {
+
+TEST(RequiredCodes, ValuesOutsideARequiredValueSetAreRefusedWithoutEchoingThem) {
+  const auto patient = validate_json(R"({"resourceType": "Patient", "gender": "secretvalue"})");
+  ASSERT_EQ(patient.size(), 1u);
+  EXPECT_EQ(patient[0].expression, "Patient.gender");
+  EXPECT_EQ(patient[0].code, "value");
+  EXPECT_EQ(patient[0].diagnostics.find("secretvalue"), std::string::npos);
+  EXPECT_NE(patient[0].diagnostics.find("female"), std::string::npos);
+  const auto obs = validate_json(
+      R"({"resourceType": "Observation", "status": "done", "code": {"text": "x"}})");
+  ASSERT_EQ(obs.size(), 1u);
+  EXPECT_EQ(obs[0].expression, "Observation.status");
+  EXPECT_TRUE(validate_json(R"({"resourceType": "Observation", "status": "final", "code": {"text": "x"}})").empty());
+  const auto enc = validate_json(R"({"resourceType": "Encounter", "status": "bogus", "class": {"code": "AMB"}})");
+  ASSERT_EQ(enc.size(), 1u);
+  EXPECT_EQ(enc[0].expression, "Encounter.status");
+}
+
+}  // namespace
+}  // namespace medgw::fhir
