@@ -18,13 +18,102 @@ int version_number(std::string_view v) {
   return (v[0] - '0') * 10 + (v[2] - '0');
 }
 
-std::string now_timestamp() {
-  std::time_t t = std::time(nullptr);
-  std::tm local{};
-  localtime_r(&t, &local);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y%m%d%H%M%S%z", &local);
-  return buf;
+// Formatted once a second per thread: an ACK is built for every message, and strftime with the
+// time zone lookup behind it cost more than the rest of the ACK.
+const std::string& now_timestamp() {
+  thread_local std::time_t cached_second = -1;
+  thread_local std::string cached_text;
+  const std::time_t t = std::time(nullptr);
+  if (t != cached_second) {
+    std::tm local{};
+    localtime_r(&t, &local);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y%m%d%H%M%S%z", &local);
+    cached_text = buf;
+    cached_second = t;
+  }
+  return cached_text;
+}
+
+// What escape() would change: a delimiter, or a control character other than TAB.
+bool needs_escape(std::string_view text, const Delimiters& d) {
+  for (char c : text) {
+    if (d.is_delimiter(c) || (static_cast<unsigned char>(c) < 0x20 && c != '\t')) return true;
+  }
+  return false;
+}
+
+void append_escaped(std::string& out, std::string_view text, const Delimiters& d) {
+  if (needs_escape(text, d)) {
+    out += escape(text, d);
+  } else {
+    out += text;
+  }
+}
+
+// The ACK without ERR segments, written straight into its text: the same bytes MessageWriter
+// produces (tests/unit/mappings/hl7v2/ack_builder_test.cpp compares the two), without the
+// nested vectors of strings it builds per field. Every accepted message takes this path.
+std::string encode_plain_ack(const AckHeader& h, std::string_view code, int version, const AckOptions& options) {
+  const Delimiters& d = h.delimiters;
+  std::string t;
+  t.reserve(96 + h.receiving_application.size() + h.receiving_facility.size() + h.sending_application.size() +
+            h.sending_facility.size() + h.trigger_event.size() + 2 * h.control_id.size() + h.processing_id.size() +
+            h.version.size() + h.charset.size() + options.application.size() + options.facility.size());
+  t += "MSH";
+  t += d.field;
+  t += d.encoding_characters();
+  t += d.field;
+  if (h.receiving_application.empty()) {
+    append_escaped(t, options.application, d);
+  } else {
+    t += h.receiving_application;
+  }
+  t += d.field;
+  if (h.receiving_facility.empty()) {
+    append_escaped(t, options.facility, d);
+  } else {
+    t += h.receiving_facility;
+  }
+  t += d.field;
+  t += h.sending_application;
+  t += d.field;
+  t += h.sending_facility;
+  t += d.field;
+  append_escaped(t, options.timestamp.empty() ? std::string_view(now_timestamp()) : std::string_view(options.timestamp),
+                 d);
+  t += d.field;  // MSH-8 empty
+  t += d.field;
+  append_escaped(t, "ACK", d);
+  const bool structure = version == 0 || version >= 24;
+  if (!h.trigger_event.empty() || structure) t += d.component;
+  append_escaped(t, h.trigger_event, d);
+  if (structure) {
+    t += d.component;
+    append_escaped(t, "ACK", d);
+  }
+  t += d.field;
+  if (options.control_id.empty()) {
+    t += new_control_id();
+  } else {
+    append_escaped(t, options.control_id, d);
+  }
+  t += d.field;
+  t += h.processing_id.empty() ? std::string_view("P") : std::string_view(h.processing_id);
+  t += d.field;
+  t += h.version.empty() ? std::string_view("2.5.1") : std::string_view(h.version);
+  if (!h.charset.empty()) {
+    t.append(6, d.field);  // MSH-13 to MSH-17 empty
+    t += h.charset;
+  }
+  t += '\r';
+  t += "MSA";
+  t += d.field;
+  append_escaped(t, code, d);
+  t += d.field;
+  t += h.control_id;
+  t += '\r';
+  return t;
 }
 
 bool wants(std::string_view condition, bool success) {
@@ -47,23 +136,40 @@ std::string printable_ascii(std::string_view s) {
 
 std::string_view error_code_text(int code) {
   switch (code) {
-    case 0: return "Message accepted";
-    case 100: return "Segment sequence error";
-    case 101: return "Required field missing";
-    case 102: return "Data type error";
-    case 103: return "Table value not found";
-    case 104: return "Value too long";
-    case 198: return "Non-Conformant Cardinality";
-    case 199: return "Other HL7 Error";
-    case 200: return "Unsupported message type";
-    case 201: return "Unsupported event code";
-    case 202: return "Unsupported processing id";
-    case 203: return "Unsupported version id";
-    case 204: return "Unknown key identifier";
-    case 205: return "Duplicate key identifier";
-    case 206: return "Application record locked";
-    case 207: return "Application internal error";
-    default: return "Other HL7 Error";
+    case 0:
+      return "Message accepted";
+    case 100:
+      return "Segment sequence error";
+    case 101:
+      return "Required field missing";
+    case 102:
+      return "Data type error";
+    case 103:
+      return "Table value not found";
+    case 104:
+      return "Value too long";
+    case 198:
+      return "Non-Conformant Cardinality";
+    case 199:
+      return "Other HL7 Error";
+    case 200:
+      return "Unsupported message type";
+    case 201:
+      return "Unsupported event code";
+    case 202:
+      return "Unsupported processing id";
+    case 203:
+      return "Unsupported version id";
+    case 204:
+      return "Unknown key identifier";
+    case 205:
+      return "Duplicate key identifier";
+    case 206:
+      return "Application record locked";
+    case 207:
+      return "Application internal error";
+    default:
+      return "Other HL7 Error";
   }
 }
 
@@ -127,10 +233,16 @@ std::string new_control_id() {
     return static_cast<std::uint32_t>(rd());
   }();
   static std::atomic<std::uint64_t> counter{0};
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "MG%08X%010llu", prefix,
-                static_cast<unsigned long long>(counter.fetch_add(1) % 10'000'000'000ULL));
-  return buf;
+  // "MG" + the prefix in 8 hex digits + the counter in 10 decimal digits, written by hand:
+  // snprintf was a visible share of every ACK.
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string id(20, '0');
+  id[0] = 'M';
+  id[1] = 'G';
+  for (int i = 0; i < 8; ++i) id[2 + i] = kHex[(prefix >> (28 - 4 * i)) & 0xF];
+  std::uint64_t n = counter.fetch_add(1) % 10'000'000'000ULL;
+  for (int i = 19; i >= 10; --i, n /= 10) id[i] = static_cast<char>('0' + n % 10);
+  return id;
 }
 
 Ack build_ack(const AckHeader& h, AckOutcome outcome, const std::vector<ErrorDetail>& errors,
@@ -160,16 +272,34 @@ Ack build_ack(const AckHeader& h, AckOutcome outcome, const std::vector<ErrorDet
   const char level = commit_level ? 'C' : 'A';
   char result = 'A';
   switch (outcome) {
-    case AckOutcome::kAccepted: result = 'A'; break;
-    case AckOutcome::kContentError: result = 'E'; break;
-    case AckOutcome::kRejected: result = 'R'; break;
-    case AckOutcome::kTemporaryFailure: result = commit_level ? 'E' : 'R'; break;
+    case AckOutcome::kAccepted:
+      result = 'A';
+      break;
+    case AckOutcome::kContentError:
+      result = 'E';
+      break;
+    case AckOutcome::kRejected:
+      result = 'R';
+      break;
+    case AckOutcome::kTemporaryFailure:
+      result = commit_level ? 'E' : 'R';
+      break;
   }
   ack.code = {level, result};
 
   const int version = version_number(nth_piece(h.version, h.delimiters.component, 1));
-  const bool modern_err = version == 0 || version >= 25;
 
+  if (errors.empty()) {
+    ack.text = encode_plain_ack(h, ack.code, version, options);
+    return ack;
+  }
+  ack.text = encode_ack_with_writer(h, ack.code, version, errors, options);
+  return ack;
+}
+
+std::string encode_ack_with_writer(const AckHeader& h, std::string_view code, int version,
+                                   const std::vector<ErrorDetail>& errors, const AckOptions& options) {
+  const bool modern_err = version == 0 || version >= 25;
   MessageWriter w(h.delimiters);
   SegmentWriter& msh = w.add("MSH");
   msh.set_raw(3, h.receiving_application.empty() ? escape(options.application, h.delimiters) : h.receiving_application);
@@ -186,7 +316,7 @@ Ack build_ack(const AckHeader& h, AckOutcome outcome, const std::vector<ErrorDet
   if (!h.charset.empty()) msh.set_raw(18, h.charset);
 
   SegmentWriter& msa = w.add("MSA");
-  msa.set(1, ack.code);
+  msa.set(1, code);
   msa.set_raw(2, h.control_id);
   if (!modern_err && !errors.empty()) {
     const ErrorDetail& first = errors.front();
@@ -220,8 +350,7 @@ Ack build_ack(const AckHeader& h, AckOutcome outcome, const std::vector<ErrorDet
       err.set(1, 1, 4, 3, "HL70357");
     }
   }
-  ack.text = w.encode();
-  return ack;
+  return w.encode();
 }
 
 }  // namespace medgw::hl7v2

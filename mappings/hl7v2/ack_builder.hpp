@@ -86,14 +86,20 @@ struct AckOptions {
 };
 
 struct Ack {
-  bool send = true;          // false when MSH-15/16 ask for no acknowledgement in this case
-  std::string code;          // AA, AE, AR, CA, CE, CR
-  std::string reason;        // why, when send is false
-  std::string text;          // the ACK message, CR-terminated segments, UTF-8
+  bool send = true;    // false when MSH-15/16 ask for no acknowledgement in this case
+  std::string code;    // AA, AE, AR, CA, CE, CR
+  std::string reason;  // why, when send is false
+  std::string text;    // the ACK message, CR-terminated segments, UTF-8
 };
 
 Ack build_ack(const AckHeader& original, AckOutcome outcome, const std::vector<ErrorDetail>& errors,
               const AckOptions& options = {});
+
+// The ACK's text built with MessageWriter, field by field; build_ack uses it when there are ERR
+// segments and writes the common case (none) directly. `version` is MSH-12 as 25 for "2.5".
+// Public for the test that the two agree byte for byte.
+std::string encode_ack_with_writer(const AckHeader& original, std::string_view code, int version,
+                                   const std::vector<ErrorDetail>& errors, const AckOptions& options);
 
 // A fresh control id for an outgoing message: unique within this process and across restarts
 // (random prefix), at most 20 characters (MSH-10 is ST(20)).

@@ -1,15 +1,17 @@
 // The ACK builder (ack_builder.hpp): original and enhanced mode following MSH-15/MSH-16, the ACK's
 // header (sender and receiver swapped, MSH-10 echoed in MSA-2, MSH-11/12/18 echoed, the original
 // delimiters), ERR for v2.5+ and ERR-1 + MSA-3 for older senders, and salvaging a broken header.
+#include "mappings/hl7v2/ack_builder.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cctype>
+#include <random>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "hl7v2_test_support.hpp"
-#include "mappings/hl7v2/ack_builder.hpp"
 #include "mappings/hl7v2/datetime.hpp"
 #include "mappings/hl7v2/message.hpp"
 
@@ -51,8 +53,8 @@ struct ParsedAck {
   const Message* operator->() const { return &*message; }
 };
 
-#define PARSE_ACK(var, ack)           \
-  ParsedAck var((ack).text);          \
+#define PARSE_ACK(var, ack)  \
+  ParsedAck var((ack).text); \
   ASSERT_TRUE(var.message.has_value()) << var.message.error().describe() << "\n" << (ack).text
 
 // --- mode and code ------------------------------------------------------------------------------
@@ -65,7 +67,9 @@ struct ModeCase {
   bool send;
   const char* code;
 };
-void PrintTo(const ModeCase& c, std::ostream* os) { *os << c.name; }
+void PrintTo(const ModeCase& c, std::ostream* os) {
+  *os << c.name;
+}
 
 class AckModes : public ::testing::TestWithParam<ModeCase> {};
 
@@ -141,10 +145,11 @@ TEST(Ack, SwapsSenderAndReceiverAndEchoesTheControlId) {
   HL7_PARSE(m, input);
   Ack ack = build_ack(header_of(*m), AckOutcome::kAccepted, {}, fixed());
   ASSERT_TRUE(ack.send);
-  EXPECT_EQ(ack.text,
-            "MSH|^~\\&|MEDGW|CRM|LIS|H0001^1.2.156.112604.1.1^ISO|20240512103000+0800||ACK^R01^ACK|MG-TEST-1|P|2.5.1||||||"
-            "UNICODE UTF-8\r"
-            "MSA|CA|LIS000000000987\r");
+  EXPECT_EQ(
+      ack.text,
+      "MSH|^~\\&|MEDGW|CRM|LIS|H0001^1.2.156.112604.1.1^ISO|20240512103000+0800||ACK^R01^ACK|MG-TEST-1|P|2.5.1||||||"
+      "UNICODE UTF-8\r"
+      "MSA|CA|LIS000000000987\r");
   PARSE_ACK(parsed, ack);
   EXPECT_EQ(parsed->sending_application(), m->receiving_application());
   EXPECT_EQ(parsed->sending_facility(), m->receiving_facility());
@@ -321,8 +326,8 @@ TEST(Ack, DescribesTable0357Codes) {
 }
 
 TEST(Ack, TurnsParseErrorsIntoErrLocations) {
-  const std::string bad_charset = join({"MSH|^~\\&|HIS|H0001|MEDGW|CRM|20240512100000||ADT^A04|X-0001|P|2.5|||||CHN|CAN",
-                                        "PID|1||P1^^^BLH^MR||王^芳"});
+  const std::string bad_charset = join(
+      {"MSH|^~\\&|HIS|H0001|MEDGW|CRM|20240512100000||ADT^A04|X-0001|P|2.5|||||CHN|CAN", "PID|1||P1^^^BLH^MR||王^芳"});
   auto m = Message::parse(bad_charset);
   ASSERT_FALSE(m);
   ErrorDetail d = error_from(m.error());
@@ -347,9 +352,9 @@ TEST(Ack, TurnsParseErrorsIntoErrLocations) {
 
 TEST(Ack, ErrLocationNamesTheOccurrenceOfARepeatedSegment) {
   // The bad byte is in the second OBX: ERR-2 must say OBX^2^5, not OBX^1^5.
-  const std::string input = join({"MSH|^~\\&|LIS|H0001|MEDGW|CRM|20240512100000||ORU^R01|U-0005|P|2.5.1",
-                                  "PID|1||P1^^^BLH^MR||王^芳", "OBR|1||LAB1^LIS|CBC^血常规^L",
-                                  "OBX|1|NM|HGB^血红蛋白^L||132|g/L", "OBX|2|NM|PLT^血小板^L||\xFF|10*9/L"});
+  const std::string input =
+      join({"MSH|^~\\&|LIS|H0001|MEDGW|CRM|20240512100000||ORU^R01|U-0005|P|2.5.1", "PID|1||P1^^^BLH^MR||王^芳",
+            "OBR|1||LAB1^LIS|CBC^血常规^L", "OBX|1|NM|HGB^血红蛋白^L||132|g/L", "OBX|2|NM|PLT^血小板^L||\xFF|10*9/L"});
   auto m = Message::parse(input);
   ASSERT_FALSE(m);
   ErrorDetail d = error_from(m.error());
@@ -361,8 +366,9 @@ TEST(Ack, ErrLocationNamesTheOccurrenceOfARepeatedSegment) {
 // --- salvaging the header of input that did not parse ------------------------------------------
 
 TEST(Ack, SalvagesTheHeaderOfABrokenMessageToRejectIt) {
-  const std::string input = "\x0B" + join({"MSH|^~\\&|LIS|H0001|MEDGW|CRM|20240512100000||ORU^R01^ORU_R01|U-0006|T|2.5.1|||AL|NE",
-                                           "PID|1||P1^^^BLH^MR||\xFF\xFE^芳"});
+  const std::string input =
+      "\x0B" + join({"MSH|^~\\&|LIS|H0001|MEDGW|CRM|20240512100000||ORU^R01^ORU_R01|U-0006|T|2.5.1|||AL|NE",
+                     "PID|1||P1^^^BLH^MR||\xFF\xFE^芳"});
   auto m = Message::parse(input.substr(1));
   ASSERT_FALSE(m);
   auto h = salvage_header(input);
@@ -391,7 +397,9 @@ TEST(Ack, SalvagesTheHeaderOfABrokenMessageToRejectIt) {
 }
 
 TEST(Ack, SalvageKeepsOnlyPrintableAsciiAndTheDeclaredDelimiters) {
-  const std::string input = "\xEF\xBB\xBFMSH#$%*!#LIS\xE5\xBC\xA0#H0001#MEDGW#CRM#20240512##ADT$A01#C\x01" "42#P#2.3\rPID#1\r";
+  const std::string input =
+      "\xEF\xBB\xBFMSH#$%*!#LIS\xE5\xBC\xA0#H0001#MEDGW#CRM#20240512##ADT$A01#C\x01"
+      "42#P#2.3\rPID#1\r";
   auto h = salvage_header(input);
   ASSERT_TRUE(h);
   EXPECT_EQ(h->delimiters.field, '#');
@@ -421,6 +429,58 @@ TEST(Ack, RejectsWhatCannotBeSalvagedWithDefaults) {
   EXPECT_EQ(parsed->sending_application(), "MEDGW");
   EXPECT_EQ(parsed->version(), "2.5.1");
   EXPECT_EQ(parsed->find("ERR")->field(3).component(1).raw(), "100");
+}
+
+// build_ack writes an ACK without ERR segments directly; the general MessageWriter path must give
+// the same bytes for every header: other delimiters (a truncation character too), values needing
+// escapes, empty fields, versions before and after 2.4, MSH-18 or not, its own name or the
+// original's receiver.
+TEST(Ack, TheDirectAckEqualsTheWriterAckForAnyHeader) {
+  std::mt19937 rng(20261202);
+  const std::vector<Delimiters> delimiter_sets = {Delimiters{}, Delimiters{'|', '^', '~', '\\', '&', '#'},
+                                                  Delimiters{'!', '@', '$', '%', '*', 0},
+                                                  Delimiters{'+', '-', '~', '\\', '&', 0}};
+  const std::vector<std::string> values = {"",      "LIS",       "H0001^1.2.156^ISO", "A&B", "x~y", "a\\b",
+                                           "a+b-c", "tab\there", "line\rbreak",       "R01", "A01", "#1"};
+  const std::vector<std::string> versions = {"", "2.3", "2.3.1", "2.4", "2.5.1", "2.7", "2.5^CHN"};
+  auto pick = [&](const std::vector<std::string>& v) { return v[rng() % v.size()]; };
+  for (int i = 0; i < 5000; ++i) {
+    AckHeader h;
+    h.delimiters = delimiter_sets[rng() % delimiter_sets.size()];
+    h.sending_application = pick(values);
+    h.sending_facility = pick(values);
+    h.receiving_application = pick(values);
+    h.receiving_facility = pick(values);
+    h.trigger_event = pick(values);
+    h.control_id = pick(values);
+    h.processing_id = pick({"", "P", "T", "D^T"});
+    h.version = pick(versions);
+    h.charset = pick({"", "UNICODE UTF-8", "GB 18030-2000"});
+    AckOptions o;
+    o.application = pick({"MEDGW", "ME|GW", ""});
+    o.facility = pick({"", "CRM", "C^RM"});
+    o.control_id = pick({"MG-1", "MG|2"});
+    o.timestamp = pick({"20240512103000+0800", "20240512103000-0500"});
+    const Ack ack = build_ack(h, AckOutcome::kAccepted, {}, o);
+    const int version = h.version.empty() ? 0 : (h.version[0] - '0') * 10 + (h.version[2] - '0');
+    ASSERT_EQ(ack.text, encode_ack_with_writer(h, ack.code, version, {}, o)) << "case " << i;
+  }
+}
+
+TEST(Ack, GeneratedTimestampsAndControlIdsHaveTheirFormats) {
+  const Ack a = build_ack(header("", ""), AckOutcome::kAccepted, {});
+  const Ack b = build_ack(header("", ""), AckOutcome::kAccepted, {});
+  PARSE_ACK(pa, a);
+  PARSE_ACK(pb, b);
+  const std::string ts(pa->segment(0).field(7).raw());
+  ASSERT_EQ(ts.size(), 19u) << ts;  // YYYYMMDDHHMMSS+ZZZZ
+  for (std::size_t k = 0; k < 14; ++k) EXPECT_TRUE(std::isdigit(static_cast<unsigned char>(ts[k]))) << ts;
+  EXPECT_TRUE(ts[14] == '+' || ts[14] == '-') << ts;
+  const std::string id_a(pa->control_id()), id_b(pb->control_id());
+  EXPECT_NE(id_a, id_b);
+  ASSERT_EQ(id_a.size(), 20u);
+  EXPECT_EQ(id_a.substr(0, 10), id_b.substr(0, 10));  // MG + this process's prefix
+  EXPECT_EQ(std::stoull(id_b.substr(10)), std::stoull(id_a.substr(10)) + 1);
 }
 
 }  // namespace
