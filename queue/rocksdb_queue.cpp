@@ -2,16 +2,20 @@
 
 #include <rocksdb/convenience.h>
 #include <rocksdb/db.h>
+#include <rocksdb/env.h>
+#include <rocksdb/file_system.h>
+#include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
+#include <rocksdb/table.h>
 #include <rocksdb/utilities/table_properties_collectors.h>
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
-#include <filesystem>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <filesystem>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -22,6 +26,7 @@
 #include "queue/backoff.hpp"
 #include "queue/counter_merge.hpp"
 #include "queue/key_codec.hpp"
+#include "queue/prezeroed_wal_fs.hpp"
 #include "queue/queue_error.hpp"
 #include "queue/record_codec.hpp"
 #include "queue/schedule.hpp"
@@ -75,6 +80,7 @@ struct Pending {
 struct RocksDbQueue::Impl {
   RocksDbQueueOptions opt;
   std::function<std::int64_t()> clock;
+  std::unique_ptr<rocksdb::Env> wal_env;  // outlives db: the file system its WALs are written through
   std::unique_ptr<rocksdb::DB> db;
   std::vector<rocksdb::ColumnFamilyHandle*> cf;
   rocksdb::WriteOptions synced;
@@ -178,12 +184,28 @@ struct RocksDbQueue::Impl {
     // One committer thread does almost all writes: nobody to spin-wait for, and spinning takes a
     // core from the listeners on small machines.
     o.enable_write_thread_adaptive_yield = false;
-    if (opt.env != nullptr) o.env = opt.env;
+    if (opt.env != nullptr) {
+      o.env = opt.env;
+    } else if (opt.wal_zero_ahead_bytes > 0) {
+      wal_env =
+          rocksdb::NewCompositeEnv(make_prezeroed_wal_fs(rocksdb::FileSystem::Default(), opt.wal_zero_ahead_bytes));
+      o.env = wal_env.get();
+    }
 
     std::vector<rocksdb::ColumnFamilyDescriptor> descs;
     for (std::size_t i = 0; i < kCfCount; ++i) {
       rocksdb::ColumnFamilyOptions c(o);
       if (i == kMeta) c.merge_operator = make_counter_merge_operator();
+      // Almost every dedupe lookup is for a control id never seen: bloom filters in the memtable
+      // and the table files answer "absent" without searching them.
+      if (i == kDedupe) {
+        c.memtable_prefix_bloom_size_ratio = 0.05;
+        c.memtable_whole_key_filtering = true;
+        rocksdb::BlockBasedTableOptions table;
+        table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+        table.whole_key_filtering = true;
+        c.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+      }
       // Every key of the order index is deleted once its envelope is delivered: compact files
       // dense with tombstones early, so the scan at open and the heads stay cheap.
       if (i == kOrder) {
@@ -671,7 +693,8 @@ struct RocksDbQueue::Impl {
     --active_ops;
     cv.notify_all();
     if (!s.ok()) {
-      log::error("queue.state_write_failed", {{"ids", static_cast<std::uint64_t>(writing.size())}, {"error", s.ToString()}});
+      log::error("queue.state_write_failed",
+                 {{"ids", static_cast<std::uint64_t>(writing.size())}, {"error", s.ToString()}});
       for (std::size_t i = 0; i < ids.size(); ++i) {
         if (!results[i]) results[i] = QueueErrc::kWriteFailed;
       }

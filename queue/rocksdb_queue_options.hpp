@@ -53,6 +53,10 @@ struct RocksDbQueueOptions {
   // is preallocated in blocks of about this size too (tests make it small: tmpfs zero-fills it).
   std::size_t write_buffer_bytes = 32u << 20;
 
+  // WAL files get zeros written this far ahead of RocksDB's writes, so a synced write overwrites
+  // data and costs a cache flush instead of a journal commit (prezeroed_wal_fs.hpp). 0: off.
+  std::size_t wal_zero_ahead_bytes = 1u << 20;
+
   // Tests inject time (Unix ms) and the backoff RNG seed; empty: the system clock, a random seed.
   std::function<std::int64_t()> clock_ms;
   std::optional<std::uint64_t> rng_seed;

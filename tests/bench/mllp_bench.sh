@@ -155,8 +155,9 @@ run_medgw() {  # run_medgw C
   local c="$1" dir="$qroot/c$1" log="$tmp/medgw-c$1.log" pid port
   mkdir -p "$dir"
   # log level info: the only info lines are per connection and at start/stop (mllp.listening,
-  # gateway.stopped are read below); per-message events are debug. No consumer drains the queue,
-  # so the watermarks are out of reach.
+  # gateway.stopped are read below); per-message events are debug. The pipeline is off (this
+  # measures durable ingest; make bench-e2e measures delivery), so nothing drains the queue and the
+  # watermarks are set out of reach.
   cat >"$dir/medgw.yaml" <<EOF
 log:
   level: info
@@ -166,6 +167,8 @@ queue:
   path: $dir/queue
   high_watermark: 1000000000000
   low_watermark: 900000000000
+pipeline:
+  enabled: false   # ingest only: delivery would take the same core from the listener
 listeners:
   - name: bench
     bind: 127.0.0.1

@@ -5,6 +5,7 @@
 // appends/s, fsyncs/s, appends per fsync and the append latency (enqueue -> callback).
 //
 //   queue_append_bench [-n N] [-c C] [-w W] [-s BYTES] [--max-batch-wait-us US] [--max-batch M]
+//                      [--wal-zero-ahead BYTES (0: off)]
 //                      [--path DIR] [--keep]
 //
 // Without --path the queue lives in a fresh directory under $TMPDIR (or /tmp), removed afterwards.
@@ -37,6 +38,7 @@ struct Args {
   std::size_t w = 1;
   std::size_t size = 600;
   std::int64_t max_batch_wait_us = 0;
+  std::size_t wal_zero_ahead = medgw::queue::RocksDbQueueOptions{}.wal_zero_ahead_bytes;
   std::size_t max_batch = 4096;
   std::string path;
   bool keep = false;
@@ -45,7 +47,7 @@ struct Args {
 [[noreturn]] void usage(const char* why) {
   std::fprintf(stderr,
                "queue_append_bench: %s\nusage: queue_append_bench [-n N] [-c THREADS] [-w OUTSTANDING] [-s BYTES]"
-               " [--max-batch-wait-us US] [--max-batch M] [--path DIR] [--keep]\n",
+               " [--max-batch-wait-us US] [--max-batch M] [--wal-zero-ahead BYTES] [--path DIR] [--keep]\n",
                why);
   std::exit(2);
 }
@@ -68,6 +70,8 @@ Args parse(int argc, char** argv) {
       a.size = std::strtoull(value(), nullptr, 10);
     } else if (opt == "--max-batch-wait-us") {
       a.max_batch_wait_us = std::strtoll(value(), nullptr, 10);
+    } else if (opt == "--wal-zero-ahead") {
+      a.wal_zero_ahead = std::strtoull(value(), nullptr, 10);
     } else if (opt == "--max-batch") {
       a.max_batch = std::strtoull(value(), nullptr, 10);
     } else if (opt == "--path") {
@@ -147,6 +151,7 @@ int main(int argc, char** argv) {
   options.path = dir.string();
   options.max_batch = args.max_batch;
   options.max_batch_wait = std::chrono::microseconds(args.max_batch_wait_us);
+  options.wal_zero_ahead_bytes = args.wal_zero_ahead;
   auto opened = medgw::queue::RocksDbQueue::open(options);
   if (!opened) {
     std::fprintf(stderr, "queue_append_bench: %s\n", opened.error().c_str());
