@@ -49,6 +49,14 @@ constexpr std::string_view kCounterDelivered = "counter.delivered";
 // tombstones below.
 constexpr std::string_view kMetaTerminalFloor = "retention.terminal_floor";
 constexpr std::string_view kMetaDedupeFloor = "retention.dedupe_floor";
+// Polling sources' checkpoints (append_batch), each under its own name.
+constexpr std::string_view kMetaCheckpointPrefix = "checkpoint.";
+
+std::string checkpoint_key(std::string_view name) {
+  std::string key(kMetaCheckpointPrefix);
+  key += name;
+  return key;
+}
 
 constexpr auto kDelivered = static_cast<std::uint8_t>(EnvelopeStatus::kDelivered);
 constexpr auto kRejected = static_cast<std::uint8_t>(EnvelopeStatus::kRejected);
@@ -69,10 +77,32 @@ std::uint64_t id_floor_of_time(std::int64_t ms) {
   return ms > 0 ? static_cast<std::uint64_t>(ms) << 16 : 0;
 }
 
+// One call's worth of work for the committer: an append (or append_rejected), or a source's
+// whole batch with its checkpoint, which is never split across writes.
 struct Pending {
   Envelope envelope;
   std::optional<std::string> reject_reason;  // set: append_rejected
   AppendCallback done;
+  // append_batch: the envelopes (envelope above unused) and the checkpoint written with them.
+  bool is_group = false;
+  std::vector<Envelope> group;
+  std::string checkpoint_name, checkpoint;
+  BatchCallback group_done;
+
+  std::size_t bytes() const {
+    if (!is_group) return envelope.raw.size();
+    std::size_t n = 0;
+    for (const auto& e : group) n += e.raw.size();
+    return n;
+  }
+  std::size_t count() const { return is_group ? group.size() : 1; }
+};
+
+// An envelope of a commit: which Pending it came from.
+struct Slot {
+  Pending* p;
+  Envelope* e;
+  std::size_t pending_index;
 };
 
 }  // namespace
@@ -327,10 +357,11 @@ struct RocksDbQueue::Impl {
           return;
         }
         if (pending.empty()) return;  // stopping, and drained
-        std::size_t bytes = 0;
-        while (!pending.empty() && batch.size() < opt.max_batch &&
-               (batch.empty() || bytes + pending.front().envelope.raw.size() <= opt.max_batch_bytes)) {
-          bytes += pending.front().envelope.raw.size();
+        std::size_t bytes = 0, count = 0;
+        while (!pending.empty() && (batch.empty() || (count + pending.front().count() <= opt.max_batch &&
+                                                      bytes + pending.front().bytes() <= opt.max_batch_bytes))) {
+          bytes += pending.front().bytes();
+          count += pending.front().count();
           batch.push_back(std::move(pending.front()));
           pending.pop_front();
         }
@@ -352,24 +383,35 @@ struct RocksDbQueue::Impl {
       bool stored = false;  // an accepted (not rejected) envelope written by this batch
       std::string ack;
     };
-    std::vector<Outcome> out(batch.size());
+    std::vector<Slot> slots;
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      Pending& p = batch[i];
+      if (p.is_group) {
+        for (auto& e : p.group) slots.push_back(Slot{&p, &e, i});
+      } else {
+        slots.push_back(Slot{&p, &p.envelope, i});
+      }
+    }
+    std::vector<Outcome> out(slots.size());
+    std::vector<std::error_code> group_error(batch.size());  // a group stores all or nothing
     std::uint64_t n_appended = 0, n_duplicates = 0, n_rejected = 0;
     rocksdb::Status written;
+    bool wrote_checkpoint = false;
     {
       std::lock_guard cl(commit_mu);
       const std::int64_t now = clock();
       const bool dedupe = opt.dedupe_window.count() > 0;
-      auto dedupes = [&](const Pending& p) { return dedupe && !p.reject_reason && !p.envelope.dedupe_key.empty(); };
+      auto dedupes = [&](const Slot& sl) { return dedupe && !sl.p->reject_reason && !sl.e->dedupe_key.empty(); };
 
       // Dedupe keys stored by earlier batches, in one MultiGet.
-      std::vector<std::optional<DedupeRecord>> seen(batch.size());
+      std::vector<std::optional<DedupeRecord>> seen(slots.size());
       {
         std::vector<std::size_t> index;
         std::vector<rocksdb::Slice> keys;
-        for (std::size_t i = 0; i < batch.size(); ++i) {
-          if (!dedupes(batch[i])) continue;
+        for (std::size_t i = 0; i < slots.size(); ++i) {
+          if (!dedupes(slots[i])) continue;
           index.push_back(i);
-          keys.push_back(slice(batch[i].envelope.dedupe_key));
+          keys.push_back(slice(slots[i].e->dedupe_key));
         }
         if (!keys.empty()) {
           std::vector<rocksdb::PinnableSlice> values(keys.size());
@@ -381,6 +423,7 @@ struct RocksDbQueue::Impl {
               // Without the answer we cannot tell a duplicate from a new message: store nothing,
               // the sender gets no ACK and sends again.
               out[index[j]].error = QueueErrc::kReadFailed;
+              if (slots[index[j]].p->is_group) group_error[slots[index[j]].pending_index] = QueueErrc::kReadFailed;
               log::error("queue.dedupe_read_failed", {{"error", statuses[j].ToString()}});
               continue;
             }
@@ -396,16 +439,17 @@ struct RocksDbQueue::Impl {
 
       rocksdb::WriteBatch wb;
       std::unordered_map<std::string_view, std::size_t> first;  // dedupe key -> its original here
-      for (std::size_t i = 0; i < batch.size(); ++i) {
-        Pending& p = batch[i];
-        Envelope& e = p.envelope;
+      for (std::size_t i = 0; i < slots.size(); ++i) {
+        const Slot& sl = slots[i];
+        Envelope& e = *sl.e;
         Outcome& o = out[i];
         if (o.error) continue;
-        if (dedupes(p)) {
+        if (sl.p->is_group && group_error[sl.pending_index]) continue;
+        if (dedupes(sl)) {
           if (auto f = first.find(e.dedupe_key); f != first.end()) {
             o.duplicate = true;
             o.id = out[f->second].id;
-            o.ack = batch[f->second].envelope.ack;
+            o.ack = slots[f->second].e->ack;
             ++n_duplicates;
             continue;
           }
@@ -422,21 +466,28 @@ struct RocksDbQueue::Impl {
         o.id = e.id;
         const std::string key = id_key(e.id);
         wb.Put(cf[kEnvelopes], key, encode_envelope(e));
-        if (p.reject_reason) {
-          wb.Put(cf[kStates], key, encode_state({EnvelopeStatus::kRejected, 0, 0, *p.reject_reason}));
+        if (sl.p->reject_reason) {
+          wb.Put(cf[kStates], key, encode_state({EnvelopeStatus::kRejected, 0, 0, *sl.p->reject_reason}));
           wb.Put(cf[kTerminal], terminal_key(kRejected, e.id), rocksdb::Slice());
           ++n_rejected;
           continue;
         }
         wb.Put(cf[kStates], key, encode_state({EnvelopeStatus::kReady, 0, 0, {}}));
         wb.Put(cf[kOrder], order_key(e.ordering_key, e.id), rocksdb::Slice());
-        if (dedupes(p)) {
+        if (dedupes(sl)) {
           wb.Put(cf[kDedupe], slice(e.dedupe_key), encode_dedupe({e.id, now, e.ack}));
           wb.Put(cf[kDedupeTime], dedupe_time_key(now, e.dedupe_key), rocksdb::Slice());
           first.emplace(e.dedupe_key, i);
         }
         o.stored = true;
         ++n_appended;
+      }
+      // A group whose envelopes were all duplicates still moves its checkpoint: the source has
+      // read past them.
+      for (std::size_t i = 0; i < batch.size(); ++i) {
+        if (!batch[i].is_group || group_error[i]) continue;
+        wb.Put(cf[kMeta], checkpoint_key(batch[i].checkpoint_name), batch[i].checkpoint);
+        wrote_checkpoint = true;
       }
       if (n_appended)
         wb.Merge(cf[kMeta], slice(kCounterAppended), encode_counter(static_cast<std::int64_t>(n_appended)));
@@ -446,8 +497,8 @@ struct RocksDbQueue::Impl {
         wb.Merge(cf[kMeta], slice(kCounterDuplicates), encode_counter(static_cast<std::int64_t>(n_duplicates)));
       }
       const std::uint64_t stored = n_appended + n_rejected;
-      if (stored > 0) {
-        wb.Put(cf[kMeta], slice(kMetaLastId), id_key(last_id));
+      if (stored > 0 || wrote_checkpoint) {
+        if (stored > 0) wb.Put(cf[kMeta], slice(kMetaLastId), id_key(last_id));
         written = db->Write(synced, &wb);
         if (written.ok()) {
           fsyncs.fetch_add(1, std::memory_order_relaxed);
@@ -459,14 +510,17 @@ struct RocksDbQueue::Impl {
       }
 
       if (!written.ok()) {
-        log::error("queue.append_write_failed", {{"error", written.ToString()}, {"batch", batch.size()}});
+        log::error("queue.append_write_failed", {{"error", written.ToString()}, {"batch", slots.size()}});
         for (auto& o : out) {
           if (!o.error) o = Outcome{QueueErrc::kWriteFailed, 0, false, false, {}};
         }
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+          if (batch[i].is_group && !group_error[i]) group_error[i] = QueueErrc::kWriteFailed;
+        }
       } else {
         std::lock_guard lk(mu);
-        for (std::size_t i = 0; i < batch.size(); ++i) {
-          if (out[i].stored) schedule.add(out[i].id, batch[i].envelope.ordering_key, ScheduledItem{});
+        for (std::size_t i = 0; i < slots.size(); ++i) {
+          if (out[i].stored) schedule.add(out[i].id, slots[i].e->ordering_key, ScheduledItem{});
         }
         appended.fetch_add(n_appended, std::memory_order_relaxed);
         rejected.fetch_add(n_rejected, std::memory_order_relaxed);
@@ -474,9 +528,25 @@ struct RocksDbQueue::Impl {
         publish();
       }
     }
+    // Completions, in order; a group's after all of its envelopes are known.
+    std::size_t k = 0;
     for (std::size_t i = 0; i < batch.size(); ++i) {
-      if (!batch[i].done) continue;
-      batch[i].done(AppendResult{out[i].error, out[i].id, out[i].duplicate, std::move(out[i].ack)});
+      Pending& p = batch[i];
+      if (!p.is_group) {
+        Outcome& o = out[k++];
+        if (p.done) p.done(AppendResult{o.error, o.id, o.duplicate, std::move(o.ack)});
+        continue;
+      }
+      std::vector<AppendResult> results;
+      if (!group_error[i]) {
+        results.reserve(p.group.size());
+        for (std::size_t j = 0; j < p.group.size(); ++j) {
+          Outcome& o = out[k + j];
+          results.push_back(AppendResult{o.error, o.id, o.duplicate, std::move(o.ack)});
+        }
+      }
+      k += p.group.size();
+      if (p.group_done) p.group_done(group_error[i], std::move(results));
     }
   }
 
@@ -490,6 +560,19 @@ struct RocksDbQueue::Impl {
       }
     }
     if (p.done) p.done(AppendResult{QueueErrc::kClosed, 0, false, {}});
+    if (p.group_done) p.group_done(QueueErrc::kClosed, {});
+  }
+
+  std::optional<std::string> read_checkpoint(const std::string& name) {
+    DbUse use(*this);
+    if (!use) return std::nullopt;
+    std::string value;
+    auto s = db->Get(rocksdb::ReadOptions(), cf[kMeta], checkpoint_key(name), &value);
+    if (!s.ok()) {
+      if (!s.IsNotFound()) log::error("queue.checkpoint_read_failed", {{"error", s.ToString()}});
+      return std::nullopt;
+    }
+    return value;
   }
 
   // ---- lease and its state changes ----------------------------------------------------------
@@ -966,11 +1049,32 @@ void RocksDbQueue::simulate_crash() {
 }
 
 void RocksDbQueue::append(Envelope envelope, AppendCallback done) {
-  impl_->enqueue(Pending{std::move(envelope), std::nullopt, std::move(done)});
+  Pending p;
+  p.envelope = std::move(envelope);
+  p.done = std::move(done);
+  impl_->enqueue(std::move(p));
 }
 
 void RocksDbQueue::append_rejected(Envelope envelope, std::string reason, AppendCallback done) {
-  impl_->enqueue(Pending{std::move(envelope), std::move(reason), std::move(done)});
+  Pending p;
+  p.envelope = std::move(envelope);
+  p.reject_reason = std::move(reason);
+  p.done = std::move(done);
+  impl_->enqueue(std::move(p));
+}
+
+void RocksDbQueue::append_batch(SourceBatch batch, BatchCallback done) {
+  Pending p;
+  p.is_group = true;
+  p.group = std::move(batch.envelopes);
+  p.checkpoint_name = std::move(batch.checkpoint_name);
+  p.checkpoint = std::move(batch.checkpoint);
+  p.group_done = std::move(done);
+  impl_->enqueue(std::move(p));
+}
+
+std::optional<std::string> RocksDbQueue::checkpoint(const std::string& name) {
+  return impl_->read_checkpoint(name);
 }
 
 std::optional<Lease> RocksDbQueue::lease() {

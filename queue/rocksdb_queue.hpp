@@ -17,9 +17,9 @@
 //   terminal     status + id -> "" for delivered and rejected envelopes: list() reads it with
 //                iterator bounds instead of scanning the states
 //   dedupe       dedupe key -> original id, time, ack; dedupe_time: time + dedupe key (expiry)
-//   meta         format version, last id, and counters kept with a merge operator (+n deltas in
-//                the same WriteBatch as the change they count), so reopening reads four keys
-//                instead of scanning
+//   meta         format version, last id, polling sources' checkpoints (append_batch: written in
+//                the same WriteBatch as the envelopes they cover), and counters kept with a merge operator (+n deltas
+//                in the same WriteBatch as the change they count), so reopening reads four keys instead of scanning
 //
 // Ids are max(last + 1, now_ms << 16): monotonic, and ordered by time, so retention can remove
 // "everything older than N days" as id ranges (DeleteRange), stepping around the ids of envelopes
@@ -91,6 +91,8 @@ class RocksDbQueue final : public Queue {
 
   void append(Envelope envelope, AppendCallback done) override;
   void append_rejected(Envelope envelope, std::string reason, AppendCallback done) override;
+  void append_batch(SourceBatch batch, BatchCallback done) override;
+  std::optional<std::string> checkpoint(const std::string& name) override;
   std::optional<Lease> lease() override;
   std::error_code ack(std::uint64_t id) override;
   std::vector<std::error_code> ack_all(const std::vector<std::uint64_t>& ids) override;

@@ -27,13 +27,27 @@
 namespace medgw {
 
 struct AppendResult {
-  std::error_code error;       // set when the envelope is NOT stored; the sender must not be acked
-  std::uint64_t id = 0;        // the stored (or, for a duplicate, the original) envelope's id
+  std::error_code error;  // set when the envelope is NOT stored; the sender must not be acked
+  std::uint64_t id = 0;   // the stored (or, for a duplicate, the original) envelope's id
   bool duplicate = false;
-  std::string ack;             // for a duplicate: the acknowledgement sent the first time
+  std::string ack;  // for a duplicate: the acknowledgement sent the first time
 };
 
 using AppendCallback = std::function<void(AppendResult)>;
+
+// What a polling source (an upstream FHIR server, a database table) stores in one go: the
+// envelopes of one poll and the checkpoint (watermark) they bring the source to. Both are written
+// in one synced write, so after a crash the checkpoint is never ahead of what was stored (nothing
+// skipped) nor behind it by more than what the dedupe keys recognise (nothing doubled).
+struct SourceBatch {
+  std::string checkpoint_name;  // one per source and stream, e.g. "fhir-poll/lab/Observation"
+  std::string checkpoint;       // opaque to the queue; read back by checkpoint()
+  std::vector<Envelope> envelopes;
+};
+
+// results[i] answers envelopes[i] (duplicates included); `error` set: nothing was stored, the
+// checkpoint did not move, and results is empty.
+using BatchCallback = std::function<void(std::error_code error, std::vector<AppendResult> results)>;
 
 enum class EnvelopeStatus : std::uint8_t {
   kReady = 1,      // waiting to be leased (or waiting out a retry backoff)
@@ -58,15 +72,15 @@ struct Lease {
 };
 
 struct QueueStats {
-  std::uint64_t appended = 0;     // envelopes stored by append since the queue was created
-  std::uint64_t duplicates = 0;   // appends answered as duplicates (not stored)
-  std::uint64_t rejected = 0;     // envelopes stored by append_rejected
+  std::uint64_t appended = 0;    // envelopes stored by append since the queue was created
+  std::uint64_t duplicates = 0;  // appends answered as duplicates (not stored)
+  std::uint64_t rejected = 0;    // envelopes stored by append_rejected
   std::uint64_t delivered = 0;
-  std::uint64_t parked = 0;       // currently parked
-  std::uint64_t depth = 0;        // undelivered: ready + leased + parked
-  std::uint64_t fsyncs = 0;       // synced group commits of appends since open
+  std::uint64_t parked = 0;           // currently parked
+  std::uint64_t depth = 0;            // undelivered: ready + leased + parked
+  std::uint64_t fsyncs = 0;           // synced group commits of appends since open
   std::uint64_t fsynced_appends = 0;  // appends (and rejected) covered by them: /fsyncs = per fsync
-  std::uint64_t state_writes = 0; // synced writes of ack/nack/park/replay since open
+  std::uint64_t state_writes = 0;     // synced writes of ack/nack/park/replay since open
 };
 
 class Queue {
@@ -77,6 +91,10 @@ class Queue {
   virtual void append(Envelope envelope, AppendCallback done) = 0;
   // Stores an envelope refused at the door, for the message browser; never leased.
   virtual void append_rejected(Envelope envelope, std::string reason, AppendCallback done) = 0;
+  // Stores a poll's envelopes and its checkpoint atomically, then calls `done` (queue's thread).
+  virtual void append_batch(SourceBatch batch, BatchCallback done) = 0;
+  // The last checkpoint stored under `name`; nullopt when none was.
+  virtual std::optional<std::string> checkpoint(const std::string& name) = 0;
 
   // The oldest ready envelope of some ordering key whose head it is; nullopt when none is ready.
   virtual std::optional<Lease> lease() = 0;

@@ -119,6 +119,20 @@ inline AppendResult reject_sync(Queue& q, Envelope e, std::string reason) {
   return f.get();
 }
 
+struct BatchOutcome {
+  std::error_code error;
+  std::vector<AppendResult> results;
+};
+
+inline BatchOutcome append_batch_sync(Queue& q, SourceBatch batch) {
+  std::promise<BatchOutcome> p;
+  auto f = p.get_future();
+  q.append_batch(std::move(batch), [&p](std::error_code e, std::vector<AppendResult> r) {
+    p.set_value(BatchOutcome{e, std::move(r)});
+  });
+  return f.get();
+}
+
 // Appends and returns the stored id (0 after a failure, which the test reports).
 inline std::uint64_t add(Queue& q, std::string ordering_key, std::string dedupe_key = {}) {
   auto r = append_sync(q, envelope(std::move(ordering_key), std::move(dedupe_key)));

@@ -183,6 +183,127 @@ TEST_F(QueueTest, ACrashLosesOnlyWhatWasNeverAcknowledged) {
   EXPECT_EQ(q->list(EnvelopeStatus::kReady, 10), std::vector<std::uint64_t>{kept});
 }
 
+// ---- a polling source's batch and checkpoint -------------------------------------------------
+
+SourceBatch poll(std::string checkpoint, std::vector<std::string> dedupe_keys) {
+  SourceBatch b;
+  b.checkpoint_name = "fhir-poll/lab/Observation";
+  b.checkpoint = std::move(checkpoint);
+  for (auto& k : dedupe_keys) b.envelopes.push_back(envelope("P-" + k, "LAB|" + k, "resource " + k));
+  return b;
+}
+
+TEST_F(QueueTest, ABatchAndItsCheckpointAreStoredTogetherAndSurviveReopening) {
+  {
+    auto q = open();
+    EXPECT_FALSE(q->checkpoint("fhir-poll/lab/Observation"));
+    auto r = append_batch_sync(*q, poll("2026-12-01T10:00:00Z|obs-3", {"obs-1", "obs-2", "obs-3"}));
+    ASSERT_FALSE(r.error) << r.error.message();
+    ASSERT_EQ(r.results.size(), 3u);
+    for (const auto& one : r.results) {
+      EXPECT_FALSE(one.error);
+      EXPECT_FALSE(one.duplicate);
+      EXPECT_NE(one.id, 0u);
+    }
+    EXPECT_LT(r.results[0].id, r.results[1].id);  // stored in the order given
+    EXPECT_EQ(q->checkpoint("fhir-poll/lab/Observation"), "2026-12-01T10:00:00Z|obs-3");
+    EXPECT_EQ(q->get(r.results[2].id)->raw, "resource obs-3");
+  }
+  auto q = open();
+  EXPECT_EQ(q->checkpoint("fhir-poll/lab/Observation"), "2026-12-01T10:00:00Z|obs-3");
+  EXPECT_EQ(q->stats().appended, 3u);
+  EXPECT_EQ(q->list(EnvelopeStatus::kReady, 10).size(), 3u);
+  EXPECT_FALSE(q->checkpoint("fhir-poll/lab/Patient"));  // checkpoints are per name
+}
+
+TEST_F(QueueTest, ABatchOfDuplicatesStoresNothingNewButMovesItsCheckpoint) {
+  auto q = open();
+  auto first = append_batch_sync(*q, poll("t1", {"a", "b"}));
+  ASSERT_FALSE(first.error);
+  // The upstream answers the same page again, plus one new resource.
+  auto again = append_batch_sync(*q, poll("t2", {"a", "b", "c"}));
+  ASSERT_FALSE(again.error);
+  ASSERT_EQ(again.results.size(), 3u);
+  EXPECT_TRUE(again.results[0].duplicate);
+  EXPECT_EQ(again.results[0].id, first.results[0].id);
+  EXPECT_TRUE(again.results[1].duplicate);
+  EXPECT_FALSE(again.results[2].duplicate);
+  EXPECT_EQ(q->stats().appended, 3u);
+  EXPECT_EQ(q->checkpoint("fhir-poll/lab/Observation"), "t2");
+  auto only_old = append_batch_sync(*q, poll("t3", {"c"}));
+  ASSERT_FALSE(only_old.error);
+  EXPECT_TRUE(only_old.results[0].duplicate);
+  EXPECT_EQ(q->checkpoint("fhir-poll/lab/Observation"), "t3");
+  auto empty = append_batch_sync(*q, poll("t4", {}));  // a poll that found nothing still moves on
+  ASSERT_FALSE(empty.error);
+  EXPECT_TRUE(empty.results.empty());
+  EXPECT_EQ(q->checkpoint("fhir-poll/lab/Observation"), "t4");
+}
+
+TEST_F(QueueTest, ABatchIsNeverSplitAcrossWritesEvenWhenLargerThanMaxBatch) {
+  auto o = options();
+  o.max_batch = 4;
+  auto q = open_or_fail(o);
+  std::vector<std::string> keys;
+  for (int i = 0; i < 10; ++i) keys.push_back("k" + std::to_string(i));
+  const auto before = q->stats().fsyncs;
+  auto r = append_batch_sync(*q, poll("after-ten", keys));
+  ASSERT_FALSE(r.error);
+  EXPECT_EQ(r.results.size(), 10u);
+  EXPECT_EQ(q->stats().fsyncs - before, 1u);  // one synced write for the ten and the checkpoint
+  EXPECT_EQ(q->checkpoint("fhir-poll/lab/Observation"), "after-ten");
+}
+
+TEST_F(QueueTest, ABatchInterleavedWithAppendsKeepsEveryonesResults) {
+  auto o = options();
+  o.max_batch_wait = std::chrono::microseconds(20'000);  // gather the three calls into one write
+  auto q = open_or_fail(o);
+  std::promise<AppendResult> a, c;
+  std::promise<BatchOutcome> b;
+  q->append(envelope("X", "HIS|1"), [&](AppendResult r) { a.set_value(std::move(r)); });
+  q->append_batch(poll("cp", {"p1", "p2"}), [&](std::error_code e, std::vector<AppendResult> r) {
+    b.set_value(BatchOutcome{e, std::move(r)});
+  });
+  q->append(envelope("Y", "HIS|2"), [&](AppendResult r) { c.set_value(std::move(r)); });
+  const auto ra = a.get_future().get();
+  const auto rb = b.get_future().get();
+  const auto rc = c.get_future().get();
+  ASSERT_FALSE(ra.error);
+  ASSERT_FALSE(rb.error);
+  ASSERT_FALSE(rc.error);
+  ASSERT_EQ(rb.results.size(), 2u);
+  EXPECT_LT(ra.id, rb.results[0].id);
+  EXPECT_LT(rb.results[1].id, rc.id);
+  EXPECT_EQ(q->get(rb.results[1].id)->raw, "resource p2");
+  EXPECT_EQ(q->get(rc.id)->ordering_key, "Y");
+}
+
+TEST_F(QueueTest, ACrashBeforeTheWriteLosesTheBatchAndKeepsTheOldCheckpoint) {
+  {
+    auto q = open();
+    ASSERT_FALSE(append_batch_sync(*q, poll("old", {"a"})).error);
+  }
+  auto o = options();
+  o.max_batch_wait = std::chrono::microseconds(10'000'000);  // the committer is still gathering
+  auto q = open_or_fail(o);
+  std::atomic<bool> called{false};
+  q->append_batch(poll("new", {"b", "c"}), [&](std::error_code, std::vector<AppendResult>) { called = true; });
+  q->simulate_crash();
+  EXPECT_FALSE(called.load());
+  q.reset();
+  q = open_or_fail(o);
+  EXPECT_EQ(q->checkpoint("fhir-poll/lab/Observation"), "old");
+  EXPECT_EQ(q->stats().appended, 1u);
+}
+
+TEST_F(QueueTest, ABatchAfterCloseFailsAndStoresNothing) {
+  auto q = open();
+  q->close();
+  auto r = append_batch_sync(*q, poll("cp", {"a"}));
+  EXPECT_EQ(r.error, QueueErrc::kClosed);
+  EXPECT_TRUE(r.results.empty());
+}
+
 // ---- dedupe ----------------------------------------------------------------------------------
 
 TEST_F(QueueTest, ADuplicateGetsTheOriginalIdAndAckAndIsNotStored) {
@@ -876,6 +997,13 @@ TEST_F(QueueTest, AFailedSyncReportsNothingStored) {
   EXPECT_EQ(r.id, 0u);
   EXPECT_FALSE(r.duplicate);
   EXPECT_EQ(reject_sync(*q, envelope(""), "junk").error, QueueErrc::kWriteFailed);
+  SourceBatch batch;
+  batch.checkpoint_name = "poll";
+  batch.checkpoint = "after";
+  batch.envelopes.push_back(envelope("C", "D3"));
+  const auto failed_batch = append_batch_sync(*q, std::move(batch));
+  EXPECT_EQ(failed_batch.error, QueueErrc::kWriteFailed);
+  EXPECT_TRUE(failed_batch.results.empty());
   EXPECT_EQ(q->ack(a), QueueErrc::kWriteFailed);
   EXPECT_EQ(q->state(a)->status, EnvelopeStatus::kLeased);  // unchanged: the worker may try again
   const QueueStats s = q->stats();
