@@ -72,8 +72,7 @@ std::string capability_statement_json(const std::string& base_url, bool writable
   kv("fhirVersion", "4.0.1");
   w.Key("format");
   w.StartArray();
-  w.String("application/fhir+json");
-  w.String("json");
+  for (const char* f : {"application/fhir+json", "json", "application/fhir+xml", "xml"}) w.String(f);
   w.EndArray();
   w.Key("rest");
   w.StartArray();

@@ -2,7 +2,10 @@
 
 #include "adapters/fhir/capability_statement.hpp"
 #include "adapters/fhir/fhir_api_impl.hpp"
+#include "adapters/fhir/fhir_format.hpp"
 #include "gateway/core/log.hpp"
+#include "mappings/fhir/json_to_xml.hpp"
+#include "mappings/fhir/xml_to_json.hpp"
 
 namespace medgw::fhir {
 namespace {
@@ -22,16 +25,54 @@ std::vector<std::string_view> split_path(std::string_view path) {
   return parts;
 }
 
-// Whether the client asked for XML, which this version does not write yet: _format or an Accept
-// header that names XML and no JSON.
-bool wants_xml_only(const HttpRequest& req) {
-  for (const auto& [name, value] : req.query) {
-    if (name == "_format") return value.find("xml") != std::string::npos;
+// A write's body in its JSON form, or the answer refusing it: 415 for a type that is neither
+// format, 400/422 for XML that is not FHIR XML medgw reads (422 when it names a type without a
+// table, as the JSON path answers for those).
+std::optional<HttpResponse> read_body(const HttpRequest& req, RequestBody& body) {
+  const std::optional<FhirFormat> format = body_format(req);
+  if (!format) {
+    return outcome_response(415, issue_code::kNotSupported,
+                            "this server takes application/fhir+json and application/fhir+xml bodies");
   }
-  const std::string* accept = req.header("accept");
-  if (accept == nullptr) return false;
-  return accept->find("xml") != std::string::npos && accept->find("json") == std::string::npos &&
-         accept->find("*/*") == std::string::npos;
+  body.raw = req.body;
+  if (*format == FhirFormat::kJson) {
+    body.content_type = "application/fhir+json";
+    body.json = req.body;
+    return std::nullopt;
+  }
+  body.content_type = "application/fhir+xml";
+  auto json = fhir_xml_to_json(req.body);
+  if (!json) {
+    return outcome_response(json.error().code == issue_code::kNotSupported ? 422 : 400, {json.error()});
+  }
+  body.json = std::move(*json);
+  return std::nullopt;
+}
+
+// The answer in the format the client asked for. Answers are built as FHIR JSON; XML is made
+// from that at the end, so every answer (errors included) exists in both with the same content.
+HttpResponse in_format(HttpResponse res, FhirFormat format) {
+  if (format != FhirFormat::kXml || res.body.empty()) return res;
+  bool json = false;
+  for (const auto& [name, value] : res.headers) {
+    if (name == "Content-Type") json = value.starts_with("application/fhir+json");
+  }
+  if (!json) return res;
+  auto xml = fhir_json_to_xml(res.body);
+  if (!xml) {
+    // A stored resource XML cannot carry (a narrative that is not well-formed XHTML, a control
+    // character): said in XML, which an OperationOutcome of ours always can be.
+    log::warn("fhir.xml_unrepresentable", {{"status", static_cast<std::int64_t>(res.status)}});
+    HttpResponse refused = outcome_response(
+        406, issue_code::kNotSupported,
+        "this answer cannot be given in XML (" + xml.error().diagnostics + "); ask for JSON (_format=json)");
+    return in_format(std::move(refused), FhirFormat::kXml);
+  }
+  res.body = std::move(*xml);
+  for (auto& [name, value] : res.headers) {
+    if (name == "Content-Type") value = kFhirXml;
+  }
+  return res;
 }
 
 }  // namespace
@@ -72,11 +113,18 @@ std::string FhirApi::Impl::base_url(const HttpRequest& req) const {
 HttpResponse FhirApi::handle(const HttpRequest& req) {
   const std::string base = impl_->base_url(req);
   HttpResponse res;
+  const std::optional<FhirFormat> format = response_format(req);
   try {
-    res = impl_->dispatch(req, base);
+    if (!format) {
+      res = outcome_response(406, issue_code::kNotSupported,
+                             "this server answers in FHIR JSON or XML (_format=json|xml, or Accept "
+                             "application/fhir+json or application/fhir+xml)");
+    } else {
+      res = in_format(impl_->dispatch(req, base), *format);
+    }
   } catch (const std::exception& e) {
     log::error("fhir.request_failed", {{"error", e.what()}});
-    res = outcome_response(500, "exception", "internal error");
+    res = in_format(outcome_response(500, "exception", "internal error"), format.value_or(FhirFormat::kJson));
   }
   // Never cached by a proxy: every answer may hold patient data.
   res.set_header("Cache-Control", "no-store");
@@ -91,9 +139,6 @@ HttpResponse FhirApi::Impl::dispatch(const HttpRequest& req, const std::string& 
   }
   path.remove_prefix(config.base_path.size());
   const auto parts = split_path(path);
-  if (wants_xml_only(req)) {
-    return outcome_response(406, issue_code::kNotSupported, "this server answers in JSON only (application/fhir+json)");
-  }
   if (parts.size() == 1 && parts[0] == "metadata") {
     if (req.method != "GET") return outcome_response(405, issue_code::kNotSupported, "metadata is read with GET");
     return json_response(200, capability_statement_json(base, ingest != nullptr));
@@ -107,7 +152,9 @@ HttpResponse FhirApi::Impl::dispatch(const HttpRequest& req, const std::string& 
   }
   if (parts.empty()) {
     if (req.method != "POST") return outcome_response(405, issue_code::kNotSupported, "POST a transaction or batch Bundle here");
-    return system_bundle(req, *who, base);
+    RequestBody body;
+    if (auto refused = read_body(req, body)) return std::move(*refused);
+    return system_bundle(*who, base, body);
   }
 
   Route route;
@@ -125,7 +172,11 @@ HttpResponse FhirApi::Impl::dispatch(const HttpRequest& req, const std::string& 
 
   if (parts.size() == 1) {
     if (req.method == "GET") return search(req, *who, route.type, req.query, base);
-    if (req.method == "POST") return create(req, *who, route.type, base);
+    if (req.method == "POST") {
+      RequestBody body;
+      if (auto refused = read_body(req, body)) return std::move(*refused);
+      return create(req, *who, route.type, base, body);
+    }
     return outcome_response(405, issue_code::kNotSupported, "use GET to search or POST to create");
   }
   if (search_post) {
@@ -144,7 +195,11 @@ HttpResponse FhirApi::Impl::dispatch(const HttpRequest& req, const std::string& 
   route.id = std::string(parts[1]);
   if (parts.size() == 2) {
     if (req.method == "GET") return read(req, *who, route, base);
-    if (req.method == "PUT") return update(req, *who, route, base);
+    if (req.method == "PUT") {
+      RequestBody body;
+      if (auto refused = read_body(req, body)) return std::move(*refused);
+      return update(req, *who, route, base, body);
+    }
     if (req.method == "DELETE") {
       return outcome_response(405, issue_code::kNotSupported,
                               "medgw keeps every record: deletes are not supported (send entered-in-error)");

@@ -14,6 +14,9 @@
 //   POST /  Bundle transaction | batch
 // Types: Patient, Encounter, Observation, DiagnosticReport, ServiceRequest, DocumentReference,
 // ImagingStudy. Every error is an OperationOutcome. Every read of patient data is audited.
+// Bodies and answers in FHIR JSON or XML (fhir_format.hpp): answers are built as JSON and
+// converted at the end of handle(), XML bodies converted for the server's checks while the
+// envelope keeps them as received.
 #include <chrono>
 #include <memory>
 #include <string>

@@ -18,6 +18,14 @@ namespace medgw::fhir {
 // The resource types the API takes and serves.
 bool is_supported_type(std::string_view type);
 
+// A write's body: as received (what the envelope stores) and in its JSON form (what the server's
+// own checks read); the same text for a JSON body.
+struct RequestBody {
+  std::string_view raw;
+  std::string content_type;  // "application/fhir+json" or "application/fhir+xml"
+  std::string json;
+};
+
 // What a request is after routing.
 struct Route {
   std::string type;       // "" for the system level (transaction/batch, metadata)
@@ -52,9 +60,11 @@ struct FhirApi::Impl {
              const HttpRequest& req, unsigned status);
 
   // fhir_write.cpp
-  HttpResponse create(const HttpRequest& req, const Principal& who, const std::string& type, const std::string& base);
-  HttpResponse update(const HttpRequest& req, const Principal& who, const Route& route, const std::string& base);
-  HttpResponse system_bundle(const HttpRequest& req, const Principal& who, const std::string& base);
+  HttpResponse create(const HttpRequest& req, const Principal& who, const std::string& type, const std::string& base,
+                      const RequestBody& body);
+  HttpResponse update(const HttpRequest& req, const Principal& who, const Route& route, const std::string& base,
+                      const RequestBody& body);
+  HttpResponse system_bundle(const Principal& who, const std::string& base, const RequestBody& body);
 };
 
 // An error from the archive reader as an HTTP answer (400 for the client's mistakes, 503 when the

@@ -71,12 +71,6 @@ std::optional<std::string> resource_type_of(const std::string& body) {
   return std::string(rt->value.GetString(), rt->value.GetStringLength());
 }
 
-bool is_json_body(const HttpRequest& req) {
-  const std::string* ct = req.header("content-type");
-  if (ct == nullptr) return true;  // FHIR clients that omit it send JSON to a JSON-only server
-  return ct->find("json") != std::string::npos;
-}
-
 // 400 for a body that is not FHIR at all (not JSON, unknown elements, wrong types); 422 for FHIR
 // that medgw cannot take (a rule broken, an unsupported type or interaction).
 unsigned status_for(const MapError& e) {
@@ -290,11 +284,8 @@ std::function<crmstore::ArchiveResult<std::optional<crmstore::StoredResource>>()
 }  // namespace
 
 HttpResponse FhirApi::Impl::create(const HttpRequest& req, const Principal& who, const std::string& type,
-                                   const std::string& base) {
-  if (!is_json_body(req)) {
-    return outcome_response(415, issue_code::kNotSupported, "this server takes application/fhir+json bodies");
-  }
-  if (auto body_type = resource_type_of(req.body); body_type && *body_type != type) {
+                                   const std::string& base, const RequestBody& body) {
+  if (auto body_type = resource_type_of(body.json); body_type && *body_type != type) {
     return outcome_response(400, issue_code::kInvalid, "the body is not a " + type + " (POST it to its own type)",
                             "resourceType");
   }
@@ -303,7 +294,8 @@ HttpResponse FhirApi::Impl::create(const HttpRequest& req, const Principal& who,
   in.client = who.client;
   in.type = type;
   in.key = new_uuid();
-  in.body = req.body;
+  in.body_content_type = body.content_type;
+  in.body = std::string(body.raw);
   Mapped m = map_request(std::move(in));
   if (!m.changes) return to_response(m.refusal, ReturnPreference::kRepresentation, base);
 
@@ -349,17 +341,15 @@ HttpResponse FhirApi::Impl::create(const HttpRequest& req, const Principal& who,
 }
 
 HttpResponse FhirApi::Impl::update(const HttpRequest& req, const Principal& who, const Route& route,
-                                   const std::string& base) {
-  if (!is_json_body(req)) {
-    return outcome_response(415, issue_code::kNotSupported, "this server takes application/fhir+json bodies");
-  }
+                                   const std::string& base, const RequestBody& body) {
   Interaction in;
   in.kind = InteractionKind::kUpdate;
   in.client = who.client;
   in.type = route.type;
   in.id = route.id;
   in.key = new_uuid();
-  in.body = req.body;
+  in.body_content_type = body.content_type;
+  in.body = std::string(body.raw);
   if (const std::string* tag = req.header("if-match")) {
     bool malformed = false;
     in.if_match = parse_version_tag(*tag, malformed);
@@ -368,7 +358,7 @@ HttpResponse FhirApi::Impl::update(const HttpRequest& req, const Principal& who,
   // FHIR: the body's id must be the URL's.
   {
     rapidjson::Document d;
-    d.Parse(req.body.c_str(), req.body.size());
+    d.Parse(body.json.c_str(), body.json.size());
     if (d.IsObject()) {
       auto id = d.FindMember("id");
       if (id == d.MemberEnd() || !id->value.IsString() || route.id != id->value.GetString()) {
@@ -424,12 +414,9 @@ BundleEntry entry_for(const WriteAnswer& a, const crmstore::StoredResource* r, c
 
 }  // namespace
 
-HttpResponse FhirApi::Impl::system_bundle(const HttpRequest& req, const Principal& who, const std::string& base) {
-  if (!is_json_body(req)) {
-    return outcome_response(415, issue_code::kNotSupported, "this server takes application/fhir+json bodies");
-  }
+HttpResponse FhirApi::Impl::system_bundle(const Principal& who, const std::string& base, const RequestBody& body) {
   rapidjson::Document bundle;
-  bundle.Parse(req.body.c_str(), req.body.size());
+  bundle.Parse(body.json.c_str(), body.json.size());
   if (bundle.HasParseError() || !bundle.IsObject() || member_text(bundle, "resourceType") != "Bundle") {
     return outcome_response(400, issue_code::kStructure, "POST a Bundle of type transaction or batch here");
   }
@@ -447,7 +434,8 @@ HttpResponse FhirApi::Impl::system_bundle(const HttpRequest& req, const Principa
     in.client = who.client;
     in.type = "Bundle";
     in.key = new_uuid();
-    in.body = req.body;
+    in.body_content_type = body.content_type;
+    in.body = std::string(body.raw);
     Mapped m = map_request(std::move(in));
     if (!m.changes) return to_response(m.refusal, ReturnPreference::kRepresentation, base);
     // Every entry, in order, is found again after the apply: a Patient by its record key, an

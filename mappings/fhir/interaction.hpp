@@ -6,7 +6,8 @@
 //
 //   {"interaction":"create"|"update"|"transaction", "client":"<client id>", "type":"Observation",
 //    "id":"17" (update only), "ifMatch":3 (optional), "key":"<uuid of this request>",
-//    "bodyContentType":"application/fhir+json", "body":"<the request body, as a JSON string>"}
+//    "bodyContentType":"application/fhir+json" (or "application/fhir+xml": the body is then the XML
+//    as received, converted by map_interaction), "body":"<the request body, as a JSON string>"}
 #include <cstdint>
 #include <optional>
 #include <string>

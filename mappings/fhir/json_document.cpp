@@ -23,6 +23,7 @@ struct BoundedHandler {
   rapidjson::Document& doc;
   std::unordered_set<const char*>& numbers;
   std::vector<std::size_t> counts;  // items so far in each open array (0 for objects)
+  std::size_t max_depth = kMaxJsonDepth;
   const char* limit = nullptr;
 
   bool item() {
@@ -34,7 +35,7 @@ struct BoundedHandler {
   }
   bool open() {
     if (!item()) return false;
-    if (counts.size() >= kMaxJsonDepth) {
+    if (counts.size() >= max_depth) {
       limit = "the document nests deeper than the limit";
       return false;
     }
@@ -85,7 +86,7 @@ JsonDocument::JsonDocument(JsonDocument&&) noexcept = default;
 JsonDocument& JsonDocument::operator=(JsonDocument&&) noexcept = default;
 JsonDocument::~JsonDocument() = default;
 
-Expected<JsonDocument, Issue> JsonDocument::parse(std::string_view text) {
+Expected<JsonDocument, Issue> JsonDocument::parse(std::string_view text, std::size_t max_depth) {
   auto impl = std::make_unique<Impl>();
   if (text.find('\0') != std::string_view::npos) {
     // The in situ stream ends at the first NUL; JSON text never holds a raw one anyway.
@@ -94,7 +95,7 @@ Expected<JsonDocument, Issue> JsonDocument::parse(std::string_view text) {
   impl->buffer.assign(text);
   rapidjson::Reader reader;
   rapidjson::InsituStringStream stream(impl->buffer.data());
-  BoundedHandler handler{impl->doc, impl->numbers, {}, nullptr};
+  BoundedHandler handler{impl->doc, impl->numbers, {}, max_depth, nullptr};
   bool ok = true;
   std::size_t offset = 0;
   rapidjson::ParseErrorCode code = rapidjson::kParseErrorNone;

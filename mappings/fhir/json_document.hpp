@@ -29,7 +29,10 @@ class JsonDocument {
  public:
   // A document that is not JSON, nests too deep or has too long an array: one error issue
   // (code structure or too-costly) naming the offset, never the content.
-  static Expected<JsonDocument, Issue> parse(std::string_view text);
+  static Expected<JsonDocument, Issue> parse(std::string_view text) { return parse(text, kMaxJsonDepth); }
+  // The same with another nesting limit: for JSON this server wrote itself (a Bundle around stored
+  // resources nests deeper than any one request may).
+  static Expected<JsonDocument, Issue> parse(std::string_view text, std::size_t max_depth);
 
   JsonDocument(JsonDocument&&) noexcept;
   JsonDocument& operator=(JsonDocument&&) noexcept;

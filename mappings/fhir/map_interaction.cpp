@@ -1,5 +1,6 @@
 #include "mappings/fhir/map_interaction.hpp"
 
+#include <initializer_list>
 #include <map>
 #include <optional>
 #include <string>
@@ -11,16 +12,25 @@
 #include "mappings/fhir/reader.hpp"
 #include "mappings/fhir/subject.hpp"
 #include "mappings/fhir/validate.hpp"
+#include "mappings/fhir/xml_to_json.hpp"
 #include "mappings/mpi/identity.hpp"
 
 namespace medgw::fhir {
 namespace {
 
-bool is_json_content_type(std::string_view ct) {
-  for (std::string_view accepted : {std::string_view("application/fhir+json"), std::string_view("application/json")}) {
+bool is_content_type(std::string_view ct, std::initializer_list<std::string_view> types) {
+  for (std::string_view accepted : types) {
     if (ct.starts_with(accepted) && (ct.size() == accepted.size() || ct[accepted.size()] == ';')) return true;
   }
   return false;
+}
+
+bool is_json_content_type(std::string_view ct) {
+  return is_content_type(ct, {"application/fhir+json", "application/json"});
+}
+
+bool is_xml_content_type(std::string_view ct) {
+  return is_content_type(ct, {"application/fhir+xml", "application/xml", "text/xml"});
 }
 
 // Where each transaction entry will be: "urn:uuid:<x>" (its fullUrl) -> "<Type>/<key or id>".
@@ -127,15 +137,28 @@ struct Mapper {
 
 Expected<model::ChangeSet, MapError> map_interaction(const Interaction& in) {
   Problems problems;
-  if (!is_json_content_type(in.body_content_type)) {
-    problems.unsupported("", "only FHIR JSON bodies (application/fhir+json) are supported");
+  const bool xml = is_xml_content_type(in.body_content_type);
+  if (!xml && !is_json_content_type(in.body_content_type)) {
+    problems.unsupported("",
+                         "only FHIR JSON and XML bodies (application/fhir+json, application/fhir+xml) are supported");
     return unexpected(std::move(problems).error());
   }
   if (in.kind != InteractionKind::kTransaction && !is_mappable_type(in.type)) {
     problems.unsupported(in.type == "Bundle" ? "Bundle" : "", "medgw does not take this resource type");
     return unexpected(std::move(problems).error());
   }
-  auto doc = JsonDocument::parse(in.body);
+  // An XML body is read as its JSON form: from here on both take one path. The envelope keeps the
+  // XML as received, so a fix to the conversion applies on replay.
+  std::string converted;
+  if (xml) {
+    auto json = fhir_xml_to_json(in.body);
+    if (!json) {
+      problems.add_validation({std::move(json).error()});
+      return unexpected(std::move(problems).error());
+    }
+    converted = std::move(*json);
+  }
+  auto doc = JsonDocument::parse(xml ? std::string_view(converted) : std::string_view(in.body));
   if (!doc) {
     problems.add_validation({doc.error()});
     return unexpected(std::move(problems).error());

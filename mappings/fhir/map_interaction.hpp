@@ -22,10 +22,15 @@
 // all gets a new one, and the store keeps the record addressed by its id (UpdateTarget).
 //
 // Not supported yet (kUnsupported): conditional create/update (If-None-Exist, a search URL),
-// DELETE, PATCH and reads inside a transaction, resource types outside the canonical model, XML
-// bodies, and batches (the server splits a batch into one interaction per entry). Refused as
+// DELETE, PATCH and reads inside a transaction, resource types outside the canonical model, and
+// batches (the server splits a batch into one interaction per entry). Refused as
 // invalid: a subject that is absent, display-only, absolute (https://other/Patient/1) or not a
 // Patient, and a transaction about more than one patient.
+//
+// Bodies: FHIR JSON, or FHIR XML (body_content_type application/fhir+xml, application/xml,
+// text/xml), converted to its JSON form first (xml_to_json.hpp) and then taken exactly like JSON;
+// a body that is not FHIR XML medgw can read is kInvalid, one naming a type without a table
+// kUnsupported.
 //
 // Errors: the body is validated first (validate.hpp) and any error refuses the request
 // (kInvalid); a resource type, method or conditional interaction medgw does not take is

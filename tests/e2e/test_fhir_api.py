@@ -12,8 +12,9 @@ the audit trail.
 Covered: fhir-kit-client create/read/search/transaction; FHIR R4 validity of every read, search
 and $everything answer; the HL7 R4 examples (/work/shared/corpus/fhir-r4/json, skipped when absent)
 created and read back unchanged; 16 concurrent conditional creates give one patient; bearer access
-(401, 403 by scope, the open CapabilityStatement); errors as OperationOutcomes (400, 404, 405, 406,
-412, 413, 422) and versioned updates (If-Match, ETag, vread); search (date ranges, _sort, paging
+(401, 403 by scope, the open CapabilityStatement); FHIR XML both ways (XML Patient, Observation and
+transaction written and read back as XML and JSON, _format and Accept, XXE and billion laughs
+refused, errors in XML); errors as OperationOutcomes (400, 404, 405, 406, 412, 413, 415, 422) and versioned updates (If-Match, ETag, vread); search (date ranges, _sort, paging
 while writing, _include, name, birthdate); the audit trail; a v2 ADT's patient reached by a logical
 (identifier) reference; keep-alive; TLS.
 
@@ -38,6 +39,7 @@ import unittest
 import urllib.parse
 import urllib.request
 import uuid
+import xml.etree.ElementTree as ET
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -53,6 +55,8 @@ TYPES = ["Patient", "Encounter", "Observation", "DiagnosticReport", "ServiceRequ
          "ImagingStudy"]
 LOINC = "http://loinc.org"
 TEST_ID_SYSTEM = "urn:oid:1.2.156.112604.99.1"  # identifiers the tests make up
+FHIR_NS = "{http://hl7.org/fhir}"
+XHTML_NS = "{http://www.w3.org/1999/xhtml}"
 
 TOKENS = {
     "crm": ("crm-token-3f9a1c0e5b7d", ["system/*.*"]),
@@ -595,17 +599,145 @@ class FhirApiTest(GatewayFixture):
         invalid_back, report = validate("back", kept)
         self.assertEqual(sorted(invalid_back), [], "valid as sent, invalid as medgw gives it back:\n" + report[-5000:])
 
-    def test_xml_is_refused_with_406(self):
+    # ---- 3b. FHIR XML both ways ------------------------------------------------------------------
+
+    XML_HEADERS = {"Content-Type": "application/fhir+xml", "Accept": "application/fhir+xml"}
+
+    def xml_of(self, response, what):
+        self.assertIn("fhir+xml", response.header("content-type") or "", "%s: %r" % (what, response))
+        try:
+            return ET.fromstring(response.body)
+        except ET.ParseError as e:
+            self.fail("%s: not XML (%s): %r" % (what, e, response))
+
+    def expect_xml_outcome(self, response, status, what):
+        self.expect(response, status, what)
+        root = self.xml_of(response, what)
+        self.assertEqual(root.tag, FHIR_NS + "OperationOutcome", "%s: %r" % (what, response))
+        severity = root.find(FHIR_NS + "issue/" + FHIR_NS + "severity")
+        self.assertEqual(severity.get("value") if severity is not None else None, "error", "%s: %r" % (what, response))
+        return root
+
+    def test_xml_patient_and_observation_written_and_read_in_both_formats(self):
+        c = self.client()
+        value = unique("XML")
+        patient_xml = """<?xml version="1.0" encoding="UTF-8"?>
+<Patient xmlns="http://hl7.org/fhir">
+  <!-- a comment is not data -->
+  <text><status value="generated"/><div xmlns="http://www.w3.org/1999/xhtml"><p>Zhang &amp; &quot;San&quot;</p></div></text>
+  <identifier><system value="%s"/><value value="%s"/></identifier>
+  <name><family value="Zhang"/><given value="San"/><given><extension url="http://example.org/fhir/StructureDefinition/x"><valueString value="no value here"/></extension></given></name>
+  <gender value="male"/>
+  <birthDate value="1980-02-29"/>
+</Patient>""" % (TEST_ID_SYSTEM, value)
+        r = self.expect(c.post("Patient", patient_xml, headers=self.XML_HEADERS), 201, "create Patient in XML")
+        created = self.xml_of(r, "create Patient in XML")
+        self.assertEqual(created.tag, FHIR_NS + "Patient")
+        pid = created.find(FHIR_NS + "id").get("value")
+        # As JSON: the same data, the primitive extension in _given aligned by null.
+        j = self.expect(c.get("Patient/" + pid), 200, "read the XML Patient as JSON").json
+        self.assertEqual(j["identifier"], [{"system": TEST_ID_SYSTEM, "value": value}])
+        self.assertEqual(j["name"][0]["family"], "Zhang")
+        self.assertEqual(j["name"][0]["given"], ["San", None])
+        self.assertEqual(j["name"][0]["_given"][0], None)
+        self.assertEqual(j["name"][0]["_given"][1]["extension"][0]["valueString"], "no value here")
+        self.assertEqual((j["gender"], j["birthDate"]), ("male", "1980-02-29"))
+        self.assertEqual(j["text"]["div"], '<div xmlns="http://www.w3.org/1999/xhtml"><p>Zhang &amp; &quot;San&quot;</p></div>')
+        # As XML, by _format and by Accept: the same again.
+        for what, got in [("_format=xml", c.get("Patient/%s?_format=xml" % pid)),
+                          ("Accept: application/fhir+xml", c.get("Patient/" + pid, headers={"Accept": "application/fhir+xml"}))]:
+            x = self.xml_of(self.expect(got, 200, what), what)
+            self.assertEqual(x.find(FHIR_NS + "identifier/" + FHIR_NS + "value").get("value"), value, what)
+            self.assertEqual([g.get("value") for g in x.findall(FHIR_NS + "name/" + FHIR_NS + "given")], ["San", None], what)
+            self.assertEqual(x.find(FHIR_NS + "birthDate").get("value"), "1980-02-29", what)
+            self.assertIsNotNone(x.find(FHIR_NS + "text/" + XHTML_NS + "div/" + XHTML_NS + "p"), what)
+        gid = golden_of(j).split("/", 1)[1]
+
+        obs_xml = """<Observation xmlns="http://hl7.org/fhir">
+  <status value="final"/>
+  <code><coding><system value="http://loinc.org"/><code value="2093-3"/></coding></code>
+  <subject><reference value="Patient/%s"/></subject>
+  <effectiveDateTime value="2026-03-01T08:00:00+08:00"/>
+  <valueQuantity><value value="5.20"/><unit value="mmol/L"/><system value="http://unitsofmeasure.org"/><code value="mmol/L"/></valueQuantity>
+</Observation>""" % gid
+        r = self.expect(c.post("Observation", obs_xml, headers=self.XML_HEADERS), 201, "create Observation in XML")
+        oid = self.xml_of(r, "create Observation in XML").find(FHIR_NS + "id").get("value")
+        j = self.expect(c.get("Observation/" + oid), 200, "read the XML Observation as JSON")
+        back = json.loads(j.body, parse_float=DecimalText)
+        self.assertEqual(str(back["valueQuantity"]["value"]), "5.20", "the decimal keeps its precision through XML")
+        self.assertEqual(back["code"]["coding"], [{"system": LOINC, "code": "2093-3"}])
+        self.assertEqual(back["effectiveDateTime"], "2026-03-01T08:00:00+08:00")
+        x = self.xml_of(self.expect(c.get("Observation/%s?_format=application/fhir%%2Bxml" % oid), 200, "read as XML"), "xml")
+        self.assertEqual(x.find(FHIR_NS + "valueQuantity/" + FHIR_NS + "value").get("value"), "5.20")
+        # Searches answer Bundles in XML too, resources wrapped in entry/resource.
+        x = self.xml_of(self.expect(c.get("Observation?patient=%s&_format=xml" % gid), 200, "search as XML"), "search")
+        self.assertEqual(x.tag, FHIR_NS + "Bundle")
+        ids = [e.get("value") for e in x.findall("%sentry/%sresource/%sObservation/%sid" % ((FHIR_NS,) * 4))]
+        self.assertIn(oid, ids)
+
+    def test_xml_transaction(self):
+        c = self.client()
+        value, pu = unique("XMLTX"), "urn:uuid:" + str(uuid.uuid4())
+        bundle = """<Bundle xmlns="http://hl7.org/fhir"><type value="transaction"/>
+<entry><fullUrl value="%s"/><resource><Patient><identifier><system value="%s"/><value value="%s"/></identifier></Patient></resource>
+  <request><method value="POST"/><url value="Patient"/></request></entry>
+<entry><resource><Observation><status value="final"/><code><text value="xml tx"/></code><subject><reference value="%s"/></subject>
+  <valueQuantity><value value="1.50"/></valueQuantity></Observation></resource><request><method value="POST"/><url value="Observation"/></request></entry>
+</Bundle>""" % (pu, TEST_ID_SYSTEM, value, pu)
+        r = self.expect(c.post("", bundle, headers=self.XML_HEADERS), 200, "an XML transaction")
+        x = self.xml_of(r, "transaction-response")
+        self.assertEqual(x.find(FHIR_NS + "type").get("value"), "transaction-response")
+        self.assertEqual([s.get("value") for s in x.findall("%sentry/%sresponse/%sstatus" % ((FHIR_NS,) * 3))],
+                         ["201 Created", "201 Created"])
+        found = self.expect(c.get("Patient?identifier=%s|%s" % (TEST_ID_SYSTEM, value)), 200, "search").json
+        self.assertEqual(len(found.get("entry", [])), 1, found)
+
+    def test_hostile_xml_is_refused_with_an_operation_outcome(self):
+        c = self.client()
+        xxe = """<?xml version="1.0"?><!DOCTYPE Patient [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
+<Patient xmlns="http://hl7.org/fhir"><name><family value="&xxe;"/></name></Patient>"""
+        laughs = '<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa">' + "".join(
+            '<!ENTITY %s "%s">' % (chr(98 + i), ("&%s;" % chr(97 + i)) * 10) for i in range(8)) + \
+            ']><Patient xmlns="http://hl7.org/fhir"><name><family value="&i;"/></name></Patient>'
+        for what, body in [("XXE", xxe), ("billion laughs", laughs)]:
+            with self.subTest(what):
+                r = c.post("Patient", body, headers={"Content-Type": "application/fhir+xml", "Accept": "application/fhir+json"})
+                self.expect_outcome(r, 400, what)
+                self.assertNotIn(b"root:", r.body)
+                self.assertIn("DOCTYPE", r.json["issue"][0]["diagnostics"])
+                # Asked for XML, the OperationOutcome comes in XML.
+                self.expect_xml_outcome(c.post("Patient", body, headers=self.XML_HEADERS), 400, what + " (XML answer)")
+        self.expect_xml_outcome(c.post("Patient", "<Patient xmlns='http://hl7.org/fhir'><nickname value='x'/></Patient>",
+                                       headers=self.XML_HEADERS), 400, "an unknown element in XML")
+        self.expect_xml_outcome(c.post("Patient", "<Patient xmlns='http://hl7.org/fhir'><name>", headers=self.XML_HEADERS),
+                                400, "XML that is not well-formed")
+
+    def test_format_negotiation(self):
         c = self.client()
         patient, gid = self.new_patient(c)
-        for what, r in [("_format=xml", c.get("Patient/%s?_format=xml" % gid)),
-                        ("_format=application/fhir+xml", c.get("Patient?_format=application/fhir%2Bxml")),
-                        ("Accept: application/fhir+xml", c.get("Patient/" + gid, headers={"Accept": "application/fhir+xml"}))]:
-            self.expect_outcome(r, 406, what)
-        # JSON is still served to the same client.
-        self.expect(c.get("Patient/%s?_format=json" % gid), 200, "_format=json")
+        # _format overrides Accept, both ways.
+        self.xml_of(self.expect(c.get("Patient/%s?_format=xml" % gid, headers={"Accept": "application/fhir+json"}), 200,
+                                "_format=xml over Accept JSON"), "_format=xml")
+        r = self.expect(c.get("Patient/%s?_format=json" % gid, headers={"Accept": "application/fhir+xml"}), 200,
+                        "_format=json over Accept XML")
+        self.assertIn("fhir+json", r.header("content-type"))
         self.expect(c.get("Patient/" + gid, headers={"Accept": "application/fhir+json, application/fhir+xml;q=0.5"}),
-                    200, "Accept naming JSON and XML")
+                    200, "Accept naming JSON first")
+        self.assertIn("fhir+json", c.get("Patient/" + gid, headers={"Accept": "*/*"}).header("content-type"))
+        self.xml_of(c.get("Patient/" + gid, headers={"Accept": "application/fhir+json;q=0.4, application/xml"}), "q-values")
+        # Neither JSON nor XML: 406, in JSON.
+        for what, r in [("_format=ttl", c.get("Patient/%s?_format=ttl" % gid)),
+                        ("Accept: text/turtle", c.get("Patient/" + gid, headers={"Accept": "text/turtle"}))]:
+            self.expect_outcome(r, 406, what)
+        # Errors come in the format asked for.
+        self.expect_xml_outcome(c.get("Observation/999999999?_format=xml"), 404, "a 404 in XML")
+        # The CapabilityStatement tells the truth, in either format.
+        cs = self.expect(c.get("metadata", token=False), 200, "metadata").json
+        self.assertTrue({"json", "xml", "application/fhir+json", "application/fhir+xml"} <= set(cs["format"]), cs["format"])
+        x = self.xml_of(self.expect(c.get("metadata?_format=xml", token=False), 200, "metadata in XML"), "metadata")
+        self.assertIn("xml", [f.get("value") for f in x.findall(FHIR_NS + "format")])
+        # A body of another content type is 415.
+        self.expect_outcome(c.post("Patient", "x", headers={"Content-Type": "text/plain"}), 415, "text/plain body")
 
     # ---- 4. concurrent conditional creates ------------------------------------------------------
 

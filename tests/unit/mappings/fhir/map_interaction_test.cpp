@@ -178,9 +178,39 @@ TEST(MapInteraction, UnsupportedTypesAndContent) {
                  MapErrorKind::kUnsupported, "");
   expect_refused(request(InteractionKind::kCreate, "Bundle", R"({"resourceType": "Bundle", "type": "collection"})"),
                  MapErrorKind::kUnsupported, "Bundle");
-  Interaction xml = request(InteractionKind::kCreate, "Patient", "<Patient/>");
+  Interaction turtle = request(InteractionKind::kCreate, "Patient", "[] a fhir:Patient .");
+  turtle.body_content_type = "text/turtle";
+  expect_refused(turtle, MapErrorKind::kUnsupported, "");
+}
+
+// An XML body maps as its JSON form does; the envelope keeps the XML (the pipeline maps it again).
+TEST(MapInteraction, XmlBodiesMapLikeTheirJson) {
+  Interaction xml =
+      request(InteractionKind::kCreate, "Observation",
+              R"(<Observation xmlns="http://hl7.org/fhir"><status value="final"/>)"
+              R"(<code><text value="x"/></code><subject><reference value="Patient/17"/></subject>)"
+              R"(<valueQuantity><value value="4.50"/><unit value="mmol/L"/></valueQuantity></Observation>)");
   xml.body_content_type = "application/fhir+xml";
-  expect_refused(xml, MapErrorKind::kUnsupported, "");
+  const model::ChangeSet cs = mapped(xml);
+  ASSERT_EQ(cs.observations.size(), 1u);
+  EXPECT_NE(cs.observations[0].fhir_json.find(R"("value":4.50)"), std::string::npos) << cs.observations[0].fhir_json;
+  ASSERT_TRUE(cs.subject.has_value());
+  EXPECT_EQ(cs.subject->patient_id, "17");
+
+  // Not FHIR XML: invalid, with the issue of the conversion; a type without a table: unsupported.
+  Interaction bare = request(InteractionKind::kCreate, "Patient", "<Patient/>");
+  bare.body_content_type = "application/fhir+xml";
+  expect_refused(bare, MapErrorKind::kInvalid, "Patient", "FHIR namespace");
+  Interaction contained = request(InteractionKind::kCreate, "Patient",
+                                  R"(<Patient xmlns="http://hl7.org/fhir"><contained><Organization>)"
+                                  R"(<name value="x"/></Organization></contained></Patient>)");
+  contained.body_content_type = "text/xml";
+  expect_refused(contained, MapErrorKind::kUnsupported, "Patient.contained[0]");
+  Interaction xxe = request(InteractionKind::kCreate, "Patient",
+                            R"(<!DOCTYPE p [<!ENTITY x SYSTEM "file:///etc/passwd">]>)"
+                            R"(<Patient xmlns="http://hl7.org/fhir"><id value="&x;"/></Patient>)");
+  xxe.body_content_type = "application/fhir+xml";
+  expect_refused(xxe, MapErrorKind::kInvalid, "", "DOCTYPE");
 }
 
 // A transaction: a new patient, their encounter, an observation in it and the report over it.
