@@ -6,7 +6,7 @@ PRESET_FUZZ := fuzz
 FUZZ_SECONDS ?= 30
 CONFIG ?= deploy/medgw.yaml
 
-.PHONY: deps node-deps build release run test fuzz fuzz-build bench-parse bench-mllp bench-e2e clean format
+.PHONY: deps node-deps build release run test fuzz fuzz-build bench-parse bench-mllp bench-e2e bench-fhir clean format
 
 deps:
 	./deploy/install-deps.sh
@@ -54,6 +54,10 @@ bench-mllp: release node-deps
 
 bench-e2e: release
 	./tests/bench/e2e_bench.sh --medgw build/release/gateway/medgw
+
+# FHIR API reads (wrk, keep-alive) over an MLLP-filled archive, and durable transaction ingest.
+bench-fhir: release
+	./tests/bench/fhir_bench.sh --medgw build/release/gateway/medgw
 
 format:
 	find gateway mappings tests -name '*.cpp' -o -name '*.hpp' | xargs clang-format -i

@@ -14,6 +14,8 @@ packages=(
   python3-hl7
   # the SQLite shell: the end-to-end benchmark counts CRM rows with it; operators inspect the store
   sqlite3
+  # the HTTP load generator of the FHIR benchmark (tests/bench/fhir_bench.sh)
+  wrk
 )
 # Node.js may come from Debian or be preinstalled with its own npm; only ask Debian when absent.
 if ! command -v npm >/dev/null 2>&1; then packages+=(nodejs npm); fi
