@@ -66,7 +66,9 @@ Expected<Interaction, std::vector<Issue>> parse_interaction(std::string_view raw
   Interaction in;
   std::vector<Issue> issues;
   bool have_kind = false, have_key = false, have_body = false, have_client = false, have_type = false;
-  for (auto m = doc.MemberBegin(); m != doc.MemberEnd(); ++m) {
+  // Const iteration: Clang 14 in C++20 finds rapidjson's non-const iterator != ambiguous.
+  const rapidjson::Value& root = doc;
+  for (auto m = root.MemberBegin(); m != root.MemberEnd(); ++m) {
     const std::string_view name(m->name.GetString(), m->name.GetStringLength());
     const rapidjson::Value& v = m->value;
     const auto text = [&](std::string& out, bool& have) {

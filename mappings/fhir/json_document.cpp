@@ -93,6 +93,10 @@ Expected<JsonDocument, Issue> JsonDocument::parse(std::string_view text, std::si
     return unexpected(Issue{Severity::kError, issue_code::kStructure, "", "the body is not valid JSON (a NUL byte)"});
   }
   impl->buffer.assign(text);
+  // Padding: rapidjson's UTF-8 validation takes every continuation byte a lead byte announces
+  // before it checks them, so a body ending in a lead byte (0xF3 at the end of a string) makes the
+  // in situ stream read up to three bytes past the terminator. Found by tests/fuzz/fuzz_fhir_xml.
+  impl->buffer.append(4, '\0');
   rapidjson::Reader reader;
   rapidjson::InsituStringStream stream(impl->buffer.data());
   BoundedHandler handler{impl->doc, impl->numbers, {}, max_depth, nullptr};

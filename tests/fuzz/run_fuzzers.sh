@@ -7,10 +7,14 @@ seconds=${2:-30}
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-for target in fuzz_hl7v2_parser fuzz_hl7v2_escape; do
+for target in fuzz_hl7v2_parser fuzz_hl7v2_escape fuzz_fhir_xml; do
   corpus="$work/$target"
   mkdir -p "$corpus"
-  cp "$root"/tests/data/hl7v2/*.hl7 "$root"/deploy/samples/*.hl7 "$corpus"/
+  if [[ "$target" == fuzz_fhir_* ]]; then
+    cp "$root"/tests/data/fhir/* "$corpus"/
+  else
+    cp "$root"/tests/data/hl7v2/*.hl7 "$root"/deploy/samples/*.hl7 "$corpus"/
+  fi
   echo "fuzz: $target for ${seconds}s"
   mkdir -p "$build/fuzz-artifacts"
   "$build/tests/fuzz/$target" -artifact_prefix="$build/fuzz-artifacts/" -max_total_time="$seconds" -max_len=8192 -timeout=10 \

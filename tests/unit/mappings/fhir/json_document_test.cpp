@@ -39,6 +39,20 @@ TEST(JsonDocument, RefusesWhatIsNotJson) {
   EXPECT_FALSE(nul.has_value());
 }
 
+// A body that ends inside a multi-byte UTF-8 sequence: refused as invalid encoding, and (under
+// ASan, the dev build) without reading past the buffer. Found by tests/fuzz/fuzz_fhir_xml.
+TEST(JsonDocument, ABodyEndingInAUtf8LeadByteIsRefusedWithoutOverreading) {
+  for (std::string tail : {"\xF3", "\xF3o", "\xE4\xBD", "\xC3"}) {
+    const std::string body = R"({"resourceType":"Bundle","type":"tr)" + tail;
+    auto doc = JsonDocument::parse(body);
+    ASSERT_FALSE(doc) << "tail of " << tail.size() << " bytes";
+    EXPECT_EQ(doc.error().code, issue_code::kStructure);
+  }
+  auto ok = JsonDocument::parse("{\"name\":\"\xE5\xBC\xA0\"}");  // a complete sequence still reads
+  ASSERT_TRUE(ok);
+  EXPECT_STREQ(ok->root()["name"].GetString(), "\xE5\xBC\xA0");
+}
+
 TEST(JsonDocument, Limits) {
   EXPECT_TRUE(JsonDocument::parse(std::string(kMaxJsonDepth, '[') + std::string(kMaxJsonDepth, ']')).has_value());
   auto deep = JsonDocument::parse(std::string(kMaxJsonDepth + 1, '[') + std::string(kMaxJsonDepth + 1, ']'));
