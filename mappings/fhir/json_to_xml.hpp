@@ -4,9 +4,10 @@
 // wrote: stored resources, Bundles around them, OperationOutcomes, the CapabilityStatement.
 //
 // Elements are written in the order of the R4 definitions (structure.hpp) whatever the order of
-// the JSON members, because XML, unlike JSON, is ordered and checked against the schema. Types
-// without a table (OperationOutcome, CapabilityStatement, a datatype medgw does not validate) keep
-// their JSON order, which is the order this server writes them in. A member without a definition
+// the JSON members, because XML, unlike JSON, is ordered and checked against the schema. The
+// OperationOutcome of every error has a table (structure_nested.hpp) and so the schema's order.
+// Types without a table (the CapabilityStatement, a datatype medgw does not validate) keep their
+// JSON order, which is the order this server writes them in. A member without a definition
 // is written after the known ones, in JSON order, rather than dropped: nothing stored is lost on
 // the way out. A narrative is parsed (hardened) and written again (xhtml.hpp); one that is not
 // well-formed XHTML, or a string holding a character XML 1.0 cannot carry (a control character),

@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include "mappings/fhir/structure_nested.hpp"
+
 namespace medgw::fhir {
 namespace {
 
@@ -39,18 +41,9 @@ constexpr ElementDef kDomainResource[] = {
 };
 
 // --- datatypes ----------------------------------------------------------------------------------
-// Extension.value[x] and the other open choices: every R4 type an extension may carry.
-constexpr std::string_view kAnyValue =
-    "base64Binary|boolean|canonical|code|date|dateTime|decimal|id|instant|integer|markdown|oid|"
-    "positiveInt|string|time|unsignedInt|uri|url|uuid|Address|Age|Annotation|Attachment|"
-    "CodeableConcept|Coding|ContactPoint|Count|Distance|Duration|HumanName|Identifier|Money|Period|"
-    "Quantity|Range|Ratio|Reference|SampledData|Signature|Timing|ContactDetail|Contributor|"
-    "DataRequirement|Expression|ParameterDefinition|RelatedArtifact|TriggerDefinition|UsageContext|"
-    "Dosage|Meta";
-
 constexpr ElementDef kExtension[] = {
     {"url", "uri", 1, 1},
-    {"value[x]", kAnyValue, 0, 1},
+    {"value[x]", kAnyValueTypes, 0, 1},
 };
 constexpr ElementDef kCoding[] = {
     {"system", "uri", 0, 1},
@@ -194,6 +187,29 @@ constexpr ElementDef kSignature[] = {
     {"targetFormat", "code", 0, 1},
     {"sigFormat", "code", 0, 1},
     {"data", "base64Binary", 0, 1},
+};
+
+// Dosage: for the MedicationRequests and MedicationStatements met nested (structure_nested.cpp);
+// with a table, an Extension.valueDosage is validated too rather than reported as not validated.
+constexpr ElementDef kDosage[] = {
+    {"sequence", "integer", 0, 1},
+    {"text", "string", 0, 1},
+    {"additionalInstruction", "CodeableConcept", 0, N},
+    {"patientInstruction", "string", 0, 1},
+    {"timing", "Timing", 0, 1},
+    {"asNeeded[x]", "boolean|CodeableConcept", 0, 1},
+    {"site", "CodeableConcept", 0, 1},
+    {"route", "CodeableConcept", 0, 1},
+    {"method", "CodeableConcept", 0, 1},
+    {"doseAndRate", "Dosage.doseAndRate", 0, N},
+    {"maxDosePerPeriod", "Ratio", 0, 1},
+    {"maxDosePerAdministration", "Quantity", 0, 1},
+    {"maxDosePerLifetime", "Quantity", 0, 1},
+};
+constexpr ElementDef kDosageDoseAndRate[] = {
+    {"type", "CodeableConcept", 0, 1},
+    {"dose[x]", "Range|Quantity", 0, 1},
+    {"rate[x]", "Ratio|Range|Quantity", 0, 1},
 };
 
 // --- Patient ------------------------------------------------------------------------------------
@@ -561,6 +577,8 @@ constexpr TypeDef kTypes[] = {
     {"Timing", B::kBackboneElement, kTiming},
     {"Timing.repeat", B::kElement, kTimingRepeat},
     {"Signature", B::kElement, kSignature},
+    {"Dosage", B::kBackboneElement, kDosage},
+    {"Dosage.doseAndRate", B::kElement, kDosageDoseAndRate},
     // resources and their backbone elements
     {"Patient", B::kDomainResource, kPatient},
     {"Patient.contact", B::kBackboneElement, kPatientContact},
@@ -628,11 +646,20 @@ const TypeDef* find_type(std::string_view name) {
   for (const TypeDef& t : kTypes) {
     if (t.name == name) return &t;
   }
+  for (const TypeDef& t : nested_resource_types()) {
+    if (t.name == name) return &t;
+  }
   return nullptr;
 }
 
-std::span<const TypeDef> all_types() {
-  return kTypes;
+const std::vector<TypeDef>& all_types() {
+  static const std::vector<TypeDef> all = [] {
+    std::vector<TypeDef> v(std::begin(kTypes), std::end(kTypes));
+    const std::span<const TypeDef> nested = nested_resource_types();
+    v.insert(v.end(), nested.begin(), nested.end());
+    return v;
+  }();
+  return all;
 }
 
 bool is_supported_resource(std::string_view resource_type) {

@@ -3,6 +3,9 @@
 // per element (name, type codes, min, max), hand-written from the R4 base definitions and
 // cross-checked against the official StructureDefinition snapshots by
 // tests/unit/mappings/fhir/structure_definitions_test.cpp, which fails on any disagreement.
+// The resource types medgw meets only nested (contained, Bundle entries, outcomes) or writes
+// (OperationOutcome) have tables too, in structure_nested.cpp: find_type() knows them, for the
+// XML codec, but is_supported_resource() does not, so validation does not take them.
 //
 // Conventions:
 // - A backbone element is a type of its own named by its path ("Observation.referenceRange"), and
@@ -18,10 +21,20 @@
 #include <optional>
 #include <span>
 #include <string_view>
+#include <vector>
 
 namespace medgw::fhir {
 
 inline constexpr std::uint32_t kUnbounded = UINT32_MAX;  // max = "*"
+
+// Extension.value[x] and Parameters.parameter.value[x]: every R4 type an open choice may carry.
+inline constexpr std::string_view kAnyValueTypes =
+    "base64Binary|boolean|canonical|code|date|dateTime|decimal|id|instant|integer|markdown|oid|"
+    "positiveInt|string|time|unsignedInt|uri|url|uuid|Address|Age|Annotation|Attachment|"
+    "CodeableConcept|Coding|ContactPoint|Count|Distance|Duration|HumanName|Identifier|Money|Period|"
+    "Quantity|Range|Ratio|Reference|SampledData|Signature|Timing|ContactDetail|Contributor|"
+    "DataRequirement|Expression|ParameterDefinition|RelatedArtifact|TriggerDefinition|UsageContext|"
+    "Dosage|Meta";
 
 struct ElementDef {
   std::string_view name;   // "status", "value[x]"
@@ -40,13 +53,14 @@ struct TypeDef {
 };
 
 // The type named `name` (a resource, datatype or backbone element), nullptr when medgw has no
-// table for it.
+// table for it. A resource type found here is not therefore accepted: see is_supported_resource.
 const TypeDef* find_type(std::string_view name);
 
-// Every table, for the cross-check test.
-std::span<const TypeDef> all_types();
+// Every table (structure.cpp's and structure_nested.cpp's), for the cross-check test.
+const std::vector<TypeDef>& all_types();
 
-// The resource types medgw validates (Patient, ..., Bundle).
+// The resource types medgw validates and takes (Patient, ..., Bundle); the other resource types
+// with a table are known only to the XML codec.
 bool is_supported_resource(std::string_view resource_type);
 
 // The inherited elements and then the type's own.
