@@ -14,6 +14,9 @@ packages=(
   python3-hl7
   # the SQLite shell: the end-to-end benchmark counts CRM rows with it; operators inspect the store
   sqlite3
+  # database polling (adapters/dbpoll): unixODBC and the ODBC drivers its tests use, and the
+  # PostgreSQL server the end-to-end tests start in a temporary directory
+  unixodbc-dev odbc-postgresql libsqliteodbc postgresql
 )
 # Node.js may come from Debian or be preinstalled with its own npm; only ask Debian when absent.
 if ! command -v npm >/dev/null 2>&1; then packages+=(nodejs npm); fi
