@@ -24,11 +24,15 @@ bool iequals(std::string_view a, std::string_view b) {
          });
 }
 
-std::string unexpected_text(const OdbcError& e) { return e.describe(); }
+std::string unexpected_text(const OdbcError& e) {
+  return e.describe();
+}
 
 }  // namespace
 
-std::string checkpoint_name(const std::string& source) { return "dbpoll/" + source; }
+std::string checkpoint_name(const std::string& source) {
+  return "dbpoll/" + source;
+}
 
 Expected<std::string, std::string> resolve_connection_string(const DbSourceConfig& c) {
   std::string password;
@@ -69,12 +73,15 @@ DbPoller::DbPoller(DbSourceConfig config, Queue& queue, std::function<bool()> pa
       charset_(hl7v2::default_charset()),
       backoff_(config_.reconnect_base, config_.reconnect_max, std::random_device{}()) {}
 
-DbPoller::~DbPoller() { stop(); }
+DbPoller::~DbPoller() {
+  stop();
+}
 
 std::optional<std::string> DbPoller::prepare_start() {
   if (prepared_) return std::nullopt;
   auto cs = hl7v2::find_charset(config_.encoding);
-  if (!cs || !cs->supported) return "db_sources '" + config_.name + "': encoding: unknown charset '" + config_.encoding + "'";
+  if (!cs || !cs->supported)
+    return "db_sources '" + config_.name + "': encoding: unknown charset '" + config_.encoding + "'";
   charset_ = *cs;
   auto conn = resolve_connection_string(config_);
   if (!conn) return conn.error();
@@ -246,9 +253,8 @@ Expected<std::size_t, std::string> DbPoller::poll_once() {
     watermark_ = to;
   }
   failures_ = 0;
-  log::debug("dbpoll.stored", {{"source", config_.name},
-                               {"rows", static_cast<std::uint64_t>(rows.size())},
-                               {"duplicates", dups}});
+  log::debug("dbpoll.stored",
+             {{"source", config_.name}, {"rows", static_cast<std::uint64_t>(rows.size())}, {"duplicates", dups}});
   if (config_.has_write_back) write_back(rows, *layout);
   return rows.size();
 }

@@ -40,9 +40,9 @@ struct DbSourceConfig {
   std::string initial_timestamp = "1900-01-01 00:00:00";
   std::string initial_key = "0";
   std::chrono::milliseconds poll_interval{5'000};
-  std::size_t batch_size = 500;             // rows per poll (and per synced queue write), at most
-  std::string encoding = "UTF-8";           // the text columns' character set (GBK, GB18030...)
-  std::size_t max_value_bytes = 16 << 20;   // one column's value, at most
+  std::size_t batch_size = 500;            // rows per poll (and per synced queue write), at most
+  std::string encoding = "UTF-8";          // the text columns' character set (GBK, GB18030...)
+  std::size_t max_value_bytes = 16 << 20;  // one column's value, at most
   unsigned login_timeout_s = 10;
   unsigned query_timeout_s = 60;
   std::chrono::milliseconds reconnect_base{500};

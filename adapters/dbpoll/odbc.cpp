@@ -15,7 +15,9 @@ constexpr std::size_t kMaxMessageBytes = 1024;
 // SQLGetData chunk: most values fit in one call.
 constexpr std::size_t kChunkBytes = 8192;
 
-bool ok(SQLRETURN r) { return r == SQL_SUCCESS || r == SQL_SUCCESS_WITH_INFO; }
+bool ok(SQLRETURN r) {
+  return r == SQL_SUCCESS || r == SQL_SUCCESS_WITH_INFO;
+}
 
 OdbcError diagnose(SQLSMALLINT handle_type, SQLHANDLE handle, std::string where) {
   OdbcError e;
@@ -51,7 +53,9 @@ bool OdbcError::connection_lost() const {
   return sqlstate == "57P01" || sqlstate == "57P02" || sqlstate == "57P03" || sqlstate == "HYT01";
 }
 
-std::string OdbcError::describe() const { return where + ": [" + sqlstate + "] " + message; }
+std::string OdbcError::describe() const {
+  return where + ": [" + sqlstate + "] " + message;
+}
 
 OdbcConnection::~OdbcConnection() {
   if (connected_) SQLDisconnect(dbc_);
@@ -74,14 +78,13 @@ OdbcResult<std::unique_ptr<OdbcConnection>> OdbcConnection::connect(const std::s
     return unexpected(diagnose(SQL_HANDLE_ENV, c->env_, "SQLAllocHandle(DBC)"));
   }
   if (login_timeout_s > 0) {
-    SQLSetConnectAttr(c->dbc_, SQL_ATTR_LOGIN_TIMEOUT, reinterpret_cast<SQLPOINTER>(static_cast<SQLULEN>(login_timeout_s)),
-                      0);
+    SQLSetConnectAttr(c->dbc_, SQL_ATTR_LOGIN_TIMEOUT,
+                      reinterpret_cast<SQLPOINTER>(static_cast<SQLULEN>(login_timeout_s)), 0);
   }
   SQLSMALLINT out_len = 0;
-  SQLRETURN r = SQLDriverConnect(c->dbc_, nullptr,
-                                 reinterpret_cast<SQLCHAR*>(const_cast<char*>(connection_string.c_str())),
-                                 static_cast<SQLSMALLINT>(connection_string.size()), nullptr, 0, &out_len,
-                                 SQL_DRIVER_NOPROMPT);
+  SQLRETURN r =
+      SQLDriverConnect(c->dbc_, nullptr, reinterpret_cast<SQLCHAR*>(const_cast<char*>(connection_string.c_str())),
+                       static_cast<SQLSMALLINT>(connection_string.size()), nullptr, 0, &out_len, SQL_DRIVER_NOPROMPT);
   if (!ok(r)) return unexpected(diagnose(SQL_HANDLE_DBC, c->dbc_, "SQLDriverConnect"));
   c->connected_ = true;
   return c;
@@ -95,8 +98,8 @@ OdbcResult<std::unique_ptr<OdbcStatement>> OdbcConnection::prepare(const std::st
   }
   if (query_timeout_s > 0) {
     // Not every driver supports it (SQLite's ignores it); a failure here is not fatal.
-    SQLSetStmtAttr(s->stmt_, SQL_ATTR_QUERY_TIMEOUT, reinterpret_cast<SQLPOINTER>(static_cast<SQLULEN>(query_timeout_s)),
-                   0);
+    SQLSetStmtAttr(s->stmt_, SQL_ATTR_QUERY_TIMEOUT,
+                   reinterpret_cast<SQLPOINTER>(static_cast<SQLULEN>(query_timeout_s)), 0);
   }
   if (!ok(SQLPrepare(s->stmt_, reinterpret_cast<SQLCHAR*>(const_cast<char*>(sql.c_str())),
                      static_cast<SQLINTEGER>(sql.size())))) {
@@ -117,7 +120,8 @@ OdbcResult<bool> OdbcConnection::set_autocommit(bool on) {
 }
 
 OdbcResult<bool> OdbcConnection::commit() {
-  if (!ok(SQLEndTran(SQL_HANDLE_DBC, dbc_, SQL_COMMIT))) return unexpected(diagnose(SQL_HANDLE_DBC, dbc_, "SQLEndTran(COMMIT)"));
+  if (!ok(SQLEndTran(SQL_HANDLE_DBC, dbc_, SQL_COMMIT)))
+    return unexpected(diagnose(SQL_HANDLE_DBC, dbc_, "SQLEndTran(COMMIT)"));
   return true;
 }
 
@@ -152,9 +156,9 @@ OdbcResult<bool> OdbcStatement::execute(const std::vector<Value>& params) {
     }
     // A column size of at least 1: some drivers refuse 0 for VARCHAR.
     const SQLULEN column_size = bound_[i].empty() ? 1 : bound_[i].size();
-    SQLRETURN r = SQLBindParameter(stmt_, static_cast<SQLUSMALLINT>(i + 1), SQL_PARAM_INPUT, SQL_C_CHAR, SQL_VARCHAR,
-                                   column_size, 0, bound_[i].data(), static_cast<SQLLEN>(bound_[i].size()),
-                                   &bound_lengths_[i]);
+    SQLRETURN r =
+        SQLBindParameter(stmt_, static_cast<SQLUSMALLINT>(i + 1), SQL_PARAM_INPUT, SQL_C_CHAR, SQL_VARCHAR, column_size,
+                         0, bound_[i].data(), static_cast<SQLLEN>(bound_[i].size()), &bound_lengths_[i]);
     if (!ok(r)) return unexpected(diagnose(SQL_HANDLE_STMT, stmt_, "SQLBindParameter"));
   }
   SQLRETURN r = SQLExecute(stmt_);
@@ -202,9 +206,10 @@ OdbcResult<std::optional<Row>> OdbcStatement::fetch(std::size_t max_value_bytes)
       }
       // SQL_SUCCESS_WITH_INFO (01004): the chunk is full, less its terminating NUL; more follows.
       // SQL_SUCCESS: the indicator is the length of this last piece.
-      std::size_t got = (r == SQL_SUCCESS_WITH_INFO && (indicator == SQL_NO_TOTAL || indicator >= static_cast<SQLLEN>(sizeof(chunk))))
-                            ? sizeof(chunk) - 1
-                            : static_cast<std::size_t>(indicator);
+      std::size_t got =
+          (r == SQL_SUCCESS_WITH_INFO && (indicator == SQL_NO_TOTAL || indicator >= static_cast<SQLLEN>(sizeof(chunk))))
+              ? sizeof(chunk) - 1
+              : static_cast<std::size_t>(indicator);
       if (value.size() + got > max_value_bytes) {
         return unexpected(OdbcError{"SQLGetData", "22001",
                                     "column " + std::to_string(c) + " holds a value longer than max_value_bytes (" +
@@ -229,6 +234,8 @@ long long OdbcStatement::affected_rows() {
   return static_cast<long long>(n);
 }
 
-void OdbcStatement::close_cursor() { SQLFreeStmt(stmt_, SQL_CLOSE); }
+void OdbcStatement::close_cursor() {
+  SQLFreeStmt(stmt_, SQL_CLOSE);
+}
 
 }  // namespace medgw::dbpoll

@@ -102,8 +102,8 @@ class OdbcStatement {
   void* stmt_ = nullptr;  // SQLHSTMT
   std::size_t parameter_count_ = 0;
   std::size_t column_count_ = 0;
-  std::vector<std::string> bound_;     // the parameters' bytes, alive while bound
-  std::vector<long> bound_lengths_;    // SQLLEN indicators (long on 64-bit unixODBC)
+  std::vector<std::string> bound_;   // the parameters' bytes, alive while bound
+  std::vector<long> bound_lengths_;  // SQLLEN indicators (long on 64-bit unixODBC)
 };
 
 }  // namespace medgw::dbpoll

@@ -12,7 +12,9 @@ namespace {
 
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
-void write_string(Writer& w, std::string_view s) { w.String(s.data(), static_cast<rapidjson::SizeType>(s.size())); }
+void write_string(Writer& w, std::string_view s) {
+  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+}
 
 bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
@@ -109,7 +111,8 @@ Expected<RowLayout, std::string> find_layout(const std::vector<std::string>& raw
 Expected<Envelope, std::string> row_envelope(const std::string& source, const RowLayout& layout, const Row& row,
                                              const hl7v2::Charset& charset, std::int64_t now_ms) {
   if (row.size() != layout.names.size()) return unexpected(std::string("a row has more or fewer values than columns"));
-  if (!row[layout.timestamp]) return unexpected("a row has NULL in the timestamp column '" + layout.names[layout.timestamp] + "'");
+  if (!row[layout.timestamp])
+    return unexpected("a row has NULL in the timestamp column '" + layout.names[layout.timestamp] + "'");
   if (!row[layout.key]) return unexpected("a row has NULL in the key column '" + layout.names[layout.key] + "'");
   rapidjson::StringBuffer buf;
   Writer w(buf);
@@ -177,7 +180,8 @@ std::optional<Watermark> decode_watermark(std::string_view text) {
   if (d.HasParseError() || !d.IsObject()) return std::nullopt;
   auto field = [&](const char* name) -> std::optional<std::string> {
     auto it = d.FindMember(name);
-    if (it != d.MemberEnd() && it->value.IsString()) return std::string(it->value.GetString(), it->value.GetStringLength());
+    if (it != d.MemberEnd() && it->value.IsString())
+      return std::string(it->value.GetString(), it->value.GetStringLength());
     auto h = d.FindMember((std::string(name) + "_hex").c_str());
     if (h != d.MemberEnd() && h->value.IsString()) return unhex({h->value.GetString(), h->value.GetStringLength()});
     return std::nullopt;

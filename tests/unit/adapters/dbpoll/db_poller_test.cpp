@@ -7,8 +7,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <map>
 #include <chrono>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -38,7 +38,9 @@ class DbPollerTest : public ::testing::Test {
     db_file_ = dir_.path() + ".db";
     conn_ = connect_or_fail(sqlite_connection(db_file_));
     ASSERT_NE(conn_, nullptr);
-    exec(*conn_, "CREATE TABLE lab (row_id INTEGER PRIMARY KEY, updated_at TEXT NOT NULL, value TEXT, taken INTEGER DEFAULT 0)");
+    exec(
+        *conn_,
+        "CREATE TABLE lab (row_id INTEGER PRIMARY KEY, updated_at TEXT NOT NULL, value TEXT, taken INTEGER DEFAULT 0)");
     queue_ = open_or_fail(test_options(dir_, clock_));
     ASSERT_NE(queue_, nullptr);
   }
@@ -187,8 +189,9 @@ TEST_F(DbPollerTest, GbkColumnArrivesAsUtf8) {
 
 TEST_F(DbPollerTest, FailingQueryIsReportedWithTheDatabasesMessageAndPollingRecovers) {
   DbSourceConfig c = source(10);
-  c.query = "SELECT row_id, updated_at, value FROM lab2 WHERE updated_at > ? OR (updated_at = ? AND row_id > ?) "
-            "ORDER BY updated_at, row_id LIMIT CAST(? AS INTEGER)";
+  c.query =
+      "SELECT row_id, updated_at, value FROM lab2 WHERE updated_at > ? OR (updated_at = ? AND row_id > ?) "
+      "ORDER BY updated_at, row_id LIMIT CAST(? AS INTEGER)";
   DbPoller p(c, *queue_);
   auto r = p.poll_once();
   ASSERT_FALSE(r);

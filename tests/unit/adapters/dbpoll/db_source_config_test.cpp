@@ -68,7 +68,8 @@ std::string with(const std::string& from, const std::string& to) {
 }
 
 TEST(DbSourceConfig, RefusalsNameTheKey) {
-  EXPECT_NE(error_of(with("    batch_size: 100\n", "    batch_size: 100\n    batch: 3\n")).find("db_sources[0].batch: unknown key"),
+  EXPECT_NE(error_of(with("    batch_size: 100\n", "    batch_size: 100\n    batch: 3\n"))
+                .find("db_sources[0].batch: unknown key"),
             std::string::npos);
   EXPECT_NE(error_of(with("encoding: GBK", "encoding: KLINGON")).find("db_sources[0].encoding"), std::string::npos);
   EXPECT_NE(error_of(with("watermark_key, batch_size]", "watermark_key, limit]")).find("db_sources[0].params[3]"),

@@ -6,19 +6,22 @@
 namespace medgw::dbpoll {
 namespace {
 
-hl7v2::Charset charset(const char* name) { return *hl7v2::find_charset(name); }
+hl7v2::Charset charset(const char* name) {
+  return *hl7v2::find_charset(name);
+}
 
 TEST(RowEnvelope, ColumnsInOrderNullKeptGbkDecoded) {
   auto gbk = charset("GBK");
-  auto layout = find_layout({"ROW_ID", "updated_at", "name", "note"}, gbk, "row_id", "UPDATED_AT", "");
+  auto layout = find_layout({"ROW_ID", "updated_at", "name", "note"}, gbk, "UPDATED_AT", "row_id", "");
   ASSERT_TRUE(layout) << layout.error();
   // "张三" in GBK: D5C5 C8FD.
   Row row{"17", "2024-05-01 08:00:00", std::string("\xD5\xC5\xC8\xFD"), std::nullopt};
   auto e = row_envelope("lis", *layout, row, gbk, 1234);
   ASSERT_TRUE(e) << e.error();
   EXPECT_EQ(e->content_type, kContentTypeDbRow);
-  EXPECT_EQ(e->raw,
-            R"({"source":"lis","columns":{"ROW_ID":"17","updated_at":"2024-05-01 08:00:00","name":"张三","note":null}})");
+  EXPECT_EQ(
+      e->raw,
+      R"({"source":"lis","columns":{"ROW_ID":"17","updated_at":"2024-05-01 08:00:00","name":"张三","note":null}})");
   EXPECT_EQ(e->dedupe_key, "dbpoll|lis|17|2024-05-01 08:00:00");
   EXPECT_EQ(e->ordering_key, "dbpoll|lis|17");
   EXPECT_EQ(e->received_at_ms, 1234);
