@@ -58,7 +58,12 @@ std::string OdbcError::describe() const {
 }
 
 OdbcConnection::~OdbcConnection() {
-  if (connected_) SQLDisconnect(dbc_);
+  // A transaction left open (autocommit off, a poll that failed half-way) would make SQLDisconnect
+  // refuse (25000) and leave the connection behind: roll it back first.
+  if (connected_) {
+    SQLEndTran(SQL_HANDLE_DBC, dbc_, SQL_ROLLBACK);
+    SQLDisconnect(dbc_);
+  }
   if (dbc_ != nullptr) SQLFreeHandle(SQL_HANDLE_DBC, dbc_);
   if (env_ != nullptr) SQLFreeHandle(SQL_HANDLE_ENV, env_);
 }
