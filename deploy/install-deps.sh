@@ -16,6 +16,9 @@ packages=(
   sqlite3
   # the HTTP load generator of the FHIR benchmark (tests/bench/fhir_bench.sh)
   wrk
+  # database polling (adapters/dbpoll): unixODBC and the ODBC drivers its tests use, and the
+  # PostgreSQL server the end-to-end tests start in a temporary directory
+  unixodbc-dev odbc-postgresql libsqliteodbc postgresql
 )
 # Node.js may come from Debian or be preinstalled with its own npm; only ask Debian when absent.
 if ! command -v npm >/dev/null 2>&1; then packages+=(nodejs npm); fi

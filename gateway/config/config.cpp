@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -186,11 +187,103 @@ FhirConfig read_fhir(const YAML::Node& n) {
   return f;
 }
 
+dbpoll::Parameter read_parameter(const YAML::Node& n, const std::string& where, bool columns_allowed) {
+  if (!n.IsScalar()) fail(where, "expected text");
+  const std::string v = n.as<std::string>();
+  dbpoll::Parameter p;
+  if (v == "watermark_timestamp") {
+    p.kind = dbpoll::Parameter::Kind::kWatermarkTimestamp;
+  } else if (v == "watermark_key") {
+    p.kind = dbpoll::Parameter::Kind::kWatermarkKey;
+  } else if (v == "batch_size") {
+    p.kind = dbpoll::Parameter::Kind::kBatchSize;
+  } else if (columns_allowed && v.rfind("column:", 0) == 0 && v.size() > 7) {
+    p.kind = dbpoll::Parameter::Kind::kColumn;
+    p.column = v.substr(7);
+  } else {
+    fail(where, "'" + v + "' is not a parameter (watermark_timestamp, watermark_key, batch_size" +
+                    (columns_allowed ? ", column:NAME)" : ")"));
+  }
+  return p;
+}
+
+std::vector<dbpoll::Parameter> read_parameters(const YAML::Node& n, const std::string& where, bool columns_allowed) {
+  if (!n) return {};
+  if (!n.IsSequence()) fail(where, "expected a list");
+  std::vector<dbpoll::Parameter> out;
+  for (std::size_t i = 0; i < n.size(); ++i) {
+    out.push_back(read_parameter(n[i], where + "[" + std::to_string(i) + "]", columns_allowed));
+  }
+  return out;
+}
+
+bool has_password_key(const std::string& connection) {
+  std::string lower;
+  for (char c : connection) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return lower.find("pwd=") != std::string::npos || lower.find("password=") != std::string::npos;
+}
+
+dbpoll::DbSourceConfig read_db_source(const YAML::Node& n, const std::string& where) {
+  check_keys(n, where,
+             {"name", "connection", "password_file", "password_env", "query", "params", "timestamp_column", "key_column",
+              "ordering_column", "initial_watermark", "poll_interval_ms", "batch_size", "encoding", "max_value_bytes",
+              "login_timeout_s", "query_timeout_s", "reconnect_base_ms", "reconnect_max_ms", "write_back"});
+  dbpoll::DbSourceConfig c;
+  c.name = get<std::string>(n, where, "name", "");
+  if (c.name.empty()) fail(path_of(where, "name"), "required (it names the source in logs, the queue and the watermark)");
+  c.connection_string = get<std::string>(n, where, "connection", "");
+  if (c.connection_string.empty()) fail(path_of(where, "connection"), "required (an ODBC connection string)");
+  c.password_file = existing_file(n, where, "password_file", false);
+  c.password_env = get<std::string>(n, where, "password_env", "");
+  if (!c.password_file.empty() && !c.password_env.empty()) {
+    fail(path_of(where, "password_env"), "give password_file or password_env, not both");
+  }
+  if ((!c.password_file.empty() || !c.password_env.empty()) && has_password_key(c.connection_string)) {
+    fail(path_of(where, "connection"), "holds a PWD= while password_file/password_env is set: keep it in one place");
+  }
+  c.query = get<std::string>(n, where, "query", "");
+  if (c.query.empty()) fail(path_of(where, "query"), "required (a SELECT with ? markers bound per params)");
+  c.params = read_parameters(n["params"], path_of(where, "params"), false);
+  c.timestamp_column = get<std::string>(n, where, "timestamp_column", "");
+  if (c.timestamp_column.empty()) fail(path_of(where, "timestamp_column"), "required (the watermark's timestamp)");
+  c.key_column = get<std::string>(n, where, "key_column", "");
+  if (c.key_column.empty()) fail(path_of(where, "key_column"), "required (the watermark's tie-breaking key)");
+  c.ordering_column = get<std::string>(n, where, "ordering_column", "");
+  if (YAML::Node w = n["initial_watermark"]) {
+    const std::string ww = path_of(where, "initial_watermark");
+    check_keys(w, ww, {"timestamp", "key"});
+    c.initial_timestamp = get<std::string>(w, ww, "timestamp", c.initial_timestamp);
+    c.initial_key = get<std::string>(w, ww, "key", c.initial_key);
+  }
+  c.poll_interval = std::chrono::milliseconds(get_count(n, where, "poll_interval_ms", c.poll_interval.count(), 10, 86'400'000));
+  c.batch_size = get_count(n, where, "batch_size", c.batch_size, 1, 100'000);
+  c.encoding = get<std::string>(n, where, "encoding", c.encoding);
+  if (auto cs = hl7v2::find_charset(c.encoding); !cs || !cs->supported) {
+    fail(path_of(where, "encoding"), "unknown or unsupported charset '" + c.encoding + "'");
+  }
+  c.max_value_bytes = get_count(n, where, "max_value_bytes", c.max_value_bytes, 1, 1ull << 30);
+  c.login_timeout_s = static_cast<unsigned>(get_count(n, where, "login_timeout_s", c.login_timeout_s, 0, 3600));
+  c.query_timeout_s = static_cast<unsigned>(get_count(n, where, "query_timeout_s", c.query_timeout_s, 0, 86'400));
+  c.reconnect_base = std::chrono::milliseconds(get_count(n, where, "reconnect_base_ms", c.reconnect_base.count(), 1, 3'600'000));
+  c.reconnect_max = std::chrono::milliseconds(get_count(n, where, "reconnect_max_ms", c.reconnect_max.count(), 1, 86'400'000));
+  if (c.reconnect_max < c.reconnect_base) fail(path_of(where, "reconnect_max_ms"), "must not be below reconnect_base_ms");
+  if (YAML::Node wb = n["write_back"]) {
+    const std::string wbw = path_of(where, "write_back");
+    check_keys(wb, wbw, {"statement", "params"});
+    c.has_write_back = true;
+    c.write_back.statement = get<std::string>(wb, wbw, "statement", "");
+    if (c.write_back.statement.empty()) fail(path_of(wbw, "statement"), "required (an UPDATE with ? markers)");
+    c.write_back.params = read_parameters(wb["params"], path_of(wbw, "params"), true);
+  }
+  return c;
+}
+
 GatewayConfig read(const YAML::Node& root) {
   GatewayConfig g;
   if (!root || root.IsNull()) fail("config", "empty");
   check_keys(root, "",
-             {"log", "queue", "listeners", "io_threads", "stats_interval_s", "site", "crm_store", "pipeline", "fhir"});
+             {"log", "queue", "listeners", "io_threads", "stats_interval_s", "site", "crm_store", "pipeline", "fhir",
+              "db_sources"});
   if (YAML::Node f = root["fhir"]) g.fhir = read_fhir(f);
   g.site = existing_file(root, "", "site", false);
   if (YAML::Node c = root["crm_store"]) {
@@ -252,6 +345,17 @@ GatewayConfig read(const YAML::Node& root) {
         ports.insert({c.bind, c.port});
       }
       g.listeners.push_back(std::move(c));
+    }
+  }
+  if (YAML::Node ds = root["db_sources"]) {
+    if (!ds.IsSequence()) fail("db_sources", "expected a list");
+    std::set<std::string> names;
+    for (const auto& l : g.listeners) names.insert(l.name);
+    for (std::size_t i = 0; i < ds.size(); ++i) {
+      const std::string where = "db_sources[" + std::to_string(i) + "]";
+      dbpoll::DbSourceConfig c = read_db_source(ds[i], where);
+      if (!names.insert(c.name).second) fail(path_of(where, "name"), "'" + c.name + "' is used by another source");
+      g.db_sources.push_back(std::move(c));
     }
   }
   return g;

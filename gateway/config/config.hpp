@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "adapters/dbpoll/db_source_config.hpp"
 #include "adapters/fhir/access.hpp"
 #include "adapters/fhir/fhir_api.hpp"
 #include "adapters/fhir/http_server_config.hpp"
@@ -60,6 +61,7 @@ struct GatewayConfig {
   CrmStoreConfig crm_store;
   PipelineConfig pipeline;
   FhirConfig fhir;
+  std::vector<dbpoll::DbSourceConfig> db_sources;  // databases polled over ODBC (adapters/dbpoll)
 };
 
 // Reads and validates a config file. Relative paths in it are taken relative to the working

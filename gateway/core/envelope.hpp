@@ -12,6 +12,8 @@ inline constexpr const char* kContentTypeFhirJson = "application/fhir+json";
 // A FHIR API write (create, update, transaction, batch entry): the request body as received plus
 // what the mapping needs from the request (interaction, client, ids, If-Match); mappings/fhir.
 inline constexpr const char* kContentTypeFhirInteraction = "application/vnd.medgw.fhir-interaction+json";
+// A row polled from a database (adapters/dbpoll): its column names and values as JSON, in UTF-8.
+inline constexpr const char* kContentTypeDbRow = "application/vnd.medgw.db-row+json";
 
 struct Envelope {
   std::uint64_t id = 0;            // assigned by the queue at append; increases with time

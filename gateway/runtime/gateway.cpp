@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "adapters/dbpoll/db_poller.hpp"
 #include "adapters/mllp/listener.hpp"
 #include "gateway/core/backpressure.hpp"
 #include "gateway/core/log.hpp"
@@ -59,6 +60,20 @@ void log_pipeline(const pipeline::PipelineCounters& c) {
                                {"parked", c.parked.load()},
                                {"retried", c.retried.load()},
                                {"batches", c.batches.load()}});
+}
+
+void log_db_pollers(const std::vector<dbpoll::DbPollerPtr>& pollers) {
+  for (const auto& p : pollers) {
+    const auto& c = p->counters();
+    log::info("dbpoll.stats", {{"source", p->config().name},
+                               {"polls", c.polls.load()},
+                               {"rows", c.rows.load()},
+                               {"duplicates", c.duplicates.load()},
+                               {"batches", c.batches.load()},
+                               {"errors", c.errors.load()},
+                               {"connects", c.connects.load()},
+                               {"write_back_failures", c.write_back_failures.load()}});
+  }
 }
 
 }  // namespace
@@ -116,11 +131,27 @@ int run_gateway(const config::GatewayConfig& cfg) {
     }
     listeners.push_back(std::move(l));
   }
+  // Database pollers, each on its own thread (ODBC blocks); they start after the queue opened and
+  // stop before it closes. A database that is down does not stop the start: it is retried.
+  std::vector<dbpoll::DbPollerPtr> pollers;
+  for (const auto& dc : cfg.db_sources) {
+    auto p = std::make_unique<dbpoll::DbPoller>(dc, q, [&backpressure] { return backpressure.paused(); });
+    if (auto why = p->start()) {
+      std::cerr << "medgw serve: " << *why << "\n";
+      pollers.clear();
+      for (auto& started : listeners) started->stop();
+      if (workers) workers->stop();
+      close_queue(q);
+      return 1;
+    }
+    pollers.push_back(std::move(p));
+  }
   std::unique_ptr<FhirEndpoint> fhir;
   if (cfg.fhir.enabled) {
     auto f = FhirEndpoint::start(io, cfg, q, workers ? &notifier : nullptr);
     if (!f) {
       std::cerr << "medgw serve: " << f.error() << "\n";
+      pollers.clear();
       for (auto& started : listeners) started->stop();
       if (workers) workers->stop();
       close_queue(q);
@@ -128,7 +159,7 @@ int run_gateway(const config::GatewayConfig& cfg) {
     }
     fhir = std::move(*f);
   }
-  if (listeners.empty() && !fhir) {
+  if (listeners.empty() && !fhir && pollers.empty()) {
     log::warn("gateway.no_listeners", {{"hint", "add a listeners: entry (or fhir:) to the config"}});
   }
 
@@ -139,6 +170,7 @@ int run_gateway(const config::GatewayConfig& cfg) {
       if (ec) return;
       log_stats(q, listeners, "queue.stats");
       if (workers) log_pipeline(workers->counters());
+      log_db_pollers(pollers);
       schedule_stats();
     });
   };
@@ -170,6 +202,7 @@ int run_gateway(const config::GatewayConfig& cfg) {
     if (ec) return;
     log::info("gateway.stopping", {{"signal", signal}});
     for (auto& l : listeners) l->stop();
+    for (auto& p : pollers) p->request_stop();
     // FHIR writes waiting for the archive are answered 202 now (they are durable); the server then
     // stops accepting and closes its connections after their answers.
     notifier.shutdown();
@@ -187,6 +220,10 @@ int run_gateway(const config::GatewayConfig& cfg) {
 
   listeners.clear();
   fhir.reset();
+  // Each poller finishes its ODBC call and queue write in flight (bounded by query_timeout_s).
+  for (auto& p : pollers) p->stop();
+  log_db_pollers(pollers);
+  pollers.clear();
   // Listeners are done (their commits and ACKs went out); now let the workers apply what they
   // have mapped, then close the queue and the store.
   if (workers) {
