@@ -1,7 +1,6 @@
 #include "gateway/pipeline/message_mapper.hpp"
 
 #include "mappings/fhir/map_interaction.hpp"
-
 #include "mappings/hl7v2/message.hpp"
 #include "mappings/hl7v2/parse_error.hpp"
 #include "mappings/sites/apply_site.hpp"
@@ -24,7 +23,9 @@ std::string_view kind_name(MapFailure::Kind kind) {
   return "invalid";
 }
 
-std::string describe(const MapFailure& failure) { return std::string(kind_name(failure.kind)) + ": " + failure.reason; }
+std::string describe(const MapFailure& failure) {
+  return std::string(kind_name(failure.kind)) + ": " + failure.reason;
+}
 
 std::string sender_of(std::string_view raw) {
   if (raw.size() >= 3 && static_cast<unsigned char>(raw[0]) == 0xEF) raw.remove_prefix(3);  // BOM
@@ -72,9 +73,9 @@ Expected<model::ChangeSet, MapFailure> MessageMapper::map_hl7v2(const Envelope& 
   auto changes = v2::map_v2(*message);
   if (!changes) {
     const auto& e = changes.error();
-    return unexpected(MapFailure{e.kind == v2::MappingError::Kind::kUnsupported ? MapFailure::Kind::kUnsupported
-                                                                                : MapFailure::Kind::kInvalid,
-                                 e.reason});
+    return unexpected(MapFailure{
+        e.kind == v2::MappingError::Kind::kUnsupported ? MapFailure::Kind::kUnsupported : MapFailure::Kind::kInvalid,
+        e.reason});
   }
   return std::move(*changes);
 }
@@ -89,8 +90,9 @@ Expected<model::ChangeSet, MapFailure> MessageMapper::map_fhir(const Envelope& e
       if (!reason.empty()) reason += "; ";
       reason += issue.expression.empty() ? issue.diagnostics : issue.expression + ": " + issue.diagnostics;
     }
-    return unexpected(MapFailure{changes.error().kind == fhir::MapErrorKind::kUnsupported ? MapFailure::Kind::kUnsupported
-                                                                                         : MapFailure::Kind::kInvalid,
+    return unexpected(MapFailure{changes.error().kind == fhir::MapErrorKind::kUnsupported
+                                     ? MapFailure::Kind::kUnsupported
+                                     : MapFailure::Kind::kInvalid,
                                  reason});
   }
   return std::move(*changes);

@@ -1,7 +1,7 @@
 #pragma once
 // Turns one queued envelope into a ChangeSet: decode with the right charset, map (HL7 v2 ->
-// canonical, mappings/v2; a FHIR API write -> canonical, mappings/fhir), then apply the site's differences (mappings/sites). Pure: no I/O, so
-// workers run it in parallel and `medgw map` runs the very same code on a file.
+// canonical, mappings/v2; a FHIR API write -> canonical, mappings/fhir), then apply the site's differences
+// (mappings/sites). Pure: no I/O, so workers run it in parallel and `medgw map` runs the very same code on a file.
 #include <map>
 #include <optional>
 #include <string>

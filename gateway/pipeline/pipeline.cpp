@@ -5,13 +5,15 @@
 namespace medgw::pipeline {
 
 Pipeline::Pipeline(Queue& queue, crmstore::CrmStore& store, const MessageMapper& mapper, PipelineConfig config,
-                   ApplyNotifier* notifier)
-    : queue_(queue), store_(store), mapper_(mapper), config_(config), notifier_(notifier) {
+                   ApplyNotifier* notifier, Destination* destination)
+    : queue_(queue), store_(store), mapper_(mapper), config_(config), notifier_(notifier), destination_(destination) {
   if (config_.workers == 0) config_.workers = 1;
   if (config_.batch_max == 0) config_.batch_max = 1;
 }
 
-Pipeline::~Pipeline() { stop(); }
+Pipeline::~Pipeline() {
+  stop();
+}
 
 void Pipeline::start() {
   std::lock_guard lk(mu_);
@@ -96,6 +98,45 @@ void Pipeline::run_writer() {
   }
 }
 
+// The store has the change sets; the destination gets them next. Only what it took is acked: the
+// rest is nacked (retry with backoff; the store will answer "already applied") or parked.
+void Pipeline::deliver(std::vector<Mapped>& batch, const std::vector<std::size_t>& indexes,
+                       std::vector<std::uint64_t>& done) {
+  std::vector<const model::ChangeSet*> changes;
+  changes.reserve(indexes.size());
+  for (std::size_t i : indexes) changes.push_back(&batch[i].changes);
+  std::vector<DeliveryResult> results = destination_->deliver(changes);
+  results.resize(indexes.size(), DeliveryResult{DeliveryResult::Kind::kRetry, "no answer from the destination"});
+  for (std::size_t k = 0; k < indexes.size(); ++k) {
+    const std::uint64_t id = batch[indexes[k]].id;
+    const DeliveryResult& r = results[k];
+    const std::string reason = std::string(destination_->name()) + ": " + r.reason;
+    switch (r.kind) {
+      case DeliveryResult::Kind::kDelivered:
+        counters_.delivered.fetch_add(1, std::memory_order_relaxed);
+        done.push_back(id);
+        break;
+      case DeliveryResult::Kind::kRetry:
+        counters_.delivery_retries.fetch_add(1, std::memory_order_relaxed);
+        log::warn("pipeline.delivery_retry", {{"id", id}, {"reason", reason}});
+        if (auto ec = queue_.nack(id, reason, true)) {
+          log::error("pipeline.nack_failed", {{"id", id}, {"error", ec.message()}});
+        }
+        break;
+      case DeliveryResult::Kind::kPermanent:
+        // Parked for the operator, but not published as parked: the change set is in the
+        // archive, which is what a FHIR client waiting on the notifier was promised.
+        if (auto ec = queue_.park(id, reason)) {
+          log::error("pipeline.park_failed", {{"id", id}, {"error", ec.message()}});
+          break;
+        }
+        counters_.parked.fetch_add(1, std::memory_order_relaxed);
+        log::warn("pipeline.parked", {{"id", id}, {"reason", reason}});
+        break;
+    }
+  }
+}
+
 void Pipeline::write_batch(std::vector<Mapped>& batch) {
   std::vector<crmstore::ChangeItem> items;
   items.reserve(batch.size());
@@ -104,8 +145,9 @@ void Pipeline::write_batch(std::vector<Mapped>& batch) {
   counters_.batches.fetch_add(1, std::memory_order_relaxed);
   if (!results) {
     const auto& e = results.error();
-    log::error("pipeline.store_failed",
-               {{"error", e.message}, {"retryable", e.retryable}, {"messages", static_cast<std::uint64_t>(batch.size())}});
+    log::error(
+        "pipeline.store_failed",
+        {{"error", e.message}, {"retryable", e.retryable}, {"messages", static_cast<std::uint64_t>(batch.size())}});
     for (const auto& m : batch) {
       if (auto ec = queue_.nack(m.id, "store: " + e.message, e.retryable)) {
         log::error("pipeline.nack_failed", {{"id", m.id}, {"error", ec.message()}});
@@ -116,16 +158,25 @@ void Pipeline::write_batch(std::vector<Mapped>& batch) {
   }
   std::vector<std::uint64_t> done;
   done.reserve(batch.size());
+  std::vector<std::size_t> to_deliver;  // indexes into batch: committed, for the destination
   for (std::size_t i = 0; i < batch.size(); ++i) {
     const auto& r = (*results)[i];
     switch (r.status) {
       case crmstore::ApplyStatus::kApplied:
         counters_.applied.fetch_add(1, std::memory_order_relaxed);
-        done.push_back(batch[i].id);
+        if (destination_) {
+          to_deliver.push_back(i);
+        } else {
+          done.push_back(batch[i].id);
+        }
         break;
       case crmstore::ApplyStatus::kAlreadyApplied:
         counters_.already_applied.fetch_add(1, std::memory_order_relaxed);
-        done.push_back(batch[i].id);
+        if (destination_) {
+          to_deliver.push_back(i);
+        } else {
+          done.push_back(batch[i].id);
+        }
         break;
       case crmstore::ApplyStatus::kRefused:
         if (batch[i].changes.message_type.rfind("FHIR ", 0) == 0) {
@@ -137,9 +188,10 @@ void Pipeline::write_batch(std::vector<Mapped>& batch) {
           counters_.parked.fetch_add(1, std::memory_order_relaxed);
           done.push_back(batch[i].id);
           if (notifier_) {
-            notifier_->publish(batch[i].id, ApplyOutcome{ApplyOutcome::Kind::kParked,
-                                                         std::string(r.code.empty() ? crmstore::kRefusedInvalid : r.code),
-                                                         "refused by the CRM store: " + r.reason});
+            notifier_->publish(batch[i].id,
+                               ApplyOutcome{ApplyOutcome::Kind::kParked,
+                                            std::string(r.code.empty() ? crmstore::kRefusedInvalid : r.code),
+                                            "refused by the CRM store: " + r.reason});
           }
           break;
         }
@@ -147,6 +199,7 @@ void Pipeline::write_batch(std::vector<Mapped>& batch) {
         break;
     }
   }
+  if (!to_deliver.empty()) deliver(batch, to_deliver, done);
   const auto acked = queue_.ack_all(done);
   for (std::size_t i = 0; i < acked.size(); ++i) {
     // Committed in the store but not marked delivered: it will be redelivered and recognised.
@@ -156,10 +209,11 @@ void Pipeline::write_batch(std::vector<Mapped>& batch) {
     for (std::size_t i = 0; i < batch.size(); ++i) {
       const auto status = (*results)[i].status;
       if (status == crmstore::ApplyStatus::kRefused) continue;  // published by park()
-      notifier_->publish(batch[i].id, ApplyOutcome{status == crmstore::ApplyStatus::kApplied
-                                                       ? ApplyOutcome::Kind::kApplied
-                                                       : ApplyOutcome::Kind::kAlreadyApplied,
-                                                   {}, {}});
+      notifier_->publish(batch[i].id,
+                         ApplyOutcome{status == crmstore::ApplyStatus::kApplied ? ApplyOutcome::Kind::kApplied
+                                                                                : ApplyOutcome::Kind::kAlreadyApplied,
+                                      {},
+                                      {}});
     }
   }
 }

@@ -6,6 +6,7 @@
 
 #include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "queue_test_support.hpp"
@@ -45,7 +46,7 @@ class ScriptedStore : public crmstore::CrmStore {
     return results;
   }
   Expected<std::optional<std::string>, crmstore::StoreError> archive_bundle(std::string_view,
-                                                                           std::string_view) override {
+                                                                            std::string_view) override {
     return std::optional<std::string>();
   }
 
@@ -58,9 +59,8 @@ class ScriptedStore : public crmstore::CrmStore {
 };
 
 std::string adt(const std::string& control_id, const std::string& mrn, const std::string& event = "A08") {
-  return "MSH|^~\\&|HIS|HOSP|CRM|HOSP|20240301083000||ADT^" + event + "^ADT_A01|" + control_id +
-         "|P|2.5.1\rEVN|" + event + "|20240301083000\rPID|1||" + mrn +
-         "^^^HOSP^MR||Wang^Fang||19800101|F\rPV1|1|O\r";
+  return "MSH|^~\\&|HIS|HOSP|CRM|HOSP|20240301083000||ADT^" + event + "^ADT_A01|" + control_id + "|P|2.5.1\rEVN|" +
+         event + "|20240301083000\rPID|1||" + mrn + "^^^HOSP^MR||Wang^Fang||19800101|F\rPV1|1|O\r";
 }
 
 Envelope envelope_of(const std::string& raw, const std::string& key) {
@@ -71,6 +71,33 @@ Envelope envelope_of(const std::string& raw, const std::string& key) {
   e.ordering_key = key;
   return e;
 }
+
+// A destination that records what it received and answers as scripted, per control id.
+class ScriptedDestination : public Destination {
+ public:
+  std::string_view name() const override { return "test destination"; }
+  std::vector<DeliveryResult> deliver(const std::vector<const model::ChangeSet*>& changes) override {
+    std::lock_guard lk(mu);
+    std::vector<DeliveryResult> out;
+    for (const auto* c : changes) {
+      received.push_back(c->message_control_id);
+      auto f = failures_left.find(c->message_control_id);
+      if (f != failures_left.end() && f->second > 0) {
+        --f->second;
+        out.push_back({DeliveryResult::Kind::kRetry, "HTTP 503"});
+      } else if (refuse.count(c->message_control_id)) {
+        out.push_back({DeliveryResult::Kind::kPermanent, "HTTP 422 (invalid)"});
+      } else {
+        out.push_back({DeliveryResult::Kind::kDelivered, {}});
+      }
+    }
+    return out;
+  }
+  std::mutex mu;
+  std::vector<std::string> received;
+  std::map<std::string, int> failures_left;
+  std::set<std::string> refuse;
+};
 
 class PipelineTest : public ::testing::Test {
  protected:
@@ -89,7 +116,7 @@ class PipelineTest : public ::testing::Test {
   // Runs the pipeline until `done` holds (or 20 s pass), then stops it.
   template <class Pred>
   bool run_until(Pred done, PipelineConfig config = {2, 8, std::chrono::milliseconds(2)}) {
-    Pipeline p(*queue_, store_, mapper_, config);
+    Pipeline p(*queue_, store_, mapper_, config, nullptr, destination_);
     p.start();
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
     bool ok = false;
@@ -102,6 +129,7 @@ class PipelineTest : public ::testing::Test {
     }
     p.stop();
     counters_applied_ = p.counters().applied.load();
+    counters_delivered_ = p.counters().delivered.load();
     return ok;
   }
 
@@ -111,6 +139,8 @@ class PipelineTest : public ::testing::Test {
   ScriptedStore store_;
   MessageMapper mapper_{nullptr, {}};
   std::uint64_t counters_applied_ = 0;
+  std::uint64_t counters_delivered_ = 0;
+  Destination* destination_ = nullptr;
 };
 
 TEST_F(PipelineTest, DeliversEveryMessageInOrderPerPatientAndAcksIt) {
@@ -183,6 +213,54 @@ TEST_F(PipelineTest, ARedeliveryAfterACrashIsRecognisedNotWrittenTwice) {
   store_.applied[id] = "D1";
   ASSERT_TRUE(run_until([&] { return queue_->state(id)->status == EnvelopeStatus::kDelivered; }));
   EXPECT_TRUE(store_.order.empty());
+}
+
+// ---- a destination after the store ------------------------------------------------------------
+
+TEST_F(PipelineTest, ADestinationGetsEveryCommittedChangeSetBeforeTheAck) {
+  ScriptedDestination dest;
+  destination_ = &dest;
+  std::vector<std::uint64_t> ids;
+  for (int i = 0; i < 12; ++i)
+    ids.push_back(add(adt("F" + std::to_string(i), "P" + std::to_string(i % 3)), "his|P" + std::to_string(i % 3)));
+  ASSERT_TRUE(run_until([&] { return queue_->stats().delivered == 12; }));
+  EXPECT_EQ(counters_delivered_, 12u);
+  std::lock_guard lk(dest.mu);
+  EXPECT_EQ(dest.received.size(), 12u);
+  EXPECT_EQ(std::set<std::string>(dest.received.begin(), dest.received.end()).size(), 12u);
+}
+
+TEST_F(PipelineTest, AFailedDeliveryIsRetriedAndTheStoreIsNotWrittenTwice) {
+  ScriptedDestination dest;
+  dest.failures_left["R7"] = 2;
+  destination_ = &dest;
+  const auto id = add(adt("R7", "P1"), "his|P1");
+  const auto other = add(adt("R8", "P2"), "his|P2");
+  ASSERT_TRUE(run_until([&] {
+    auto st = queue_->state(id);
+    if (st->status == EnvelopeStatus::kReady && st->attempts > 0) clock_.advance(2'000);  // past the backoff
+    return st->status == EnvelopeStatus::kDelivered && queue_->state(other)->status == EnvelopeStatus::kDelivered;
+  }));
+  EXPECT_EQ(queue_->state(id)->attempts, 2u);
+  EXPECT_EQ(store_.order.size(), 2u) << "applied once each; the retries were recognised";
+  std::lock_guard lk(dest.mu);
+  EXPECT_EQ(std::count(dest.received.begin(), dest.received.end(), "R7"), 3);
+  EXPECT_EQ(std::count(dest.received.begin(), dest.received.end(), "R8"), 1);
+}
+
+TEST_F(PipelineTest, ARefusedDeliveryIsParkedWithTheDestinationsReason) {
+  ScriptedDestination dest;
+  dest.refuse.insert("Z1");
+  destination_ = &dest;
+  const auto bad = add(adt("Z1", "P1"), "his|P1");
+  const auto good = add(adt("Z2", "P2"), "his|P2");
+  ASSERT_TRUE(run_until([&] {
+    return queue_->state(bad)->status == EnvelopeStatus::kParked &&
+           queue_->state(good)->status == EnvelopeStatus::kDelivered;
+  }));
+  const auto reason = queue_->state(bad)->reason;
+  EXPECT_EQ(reason, "test destination: HTTP 422 (invalid)");
+  EXPECT_EQ(store_.applied.size(), 2u);  // the archive has it: only the destination refused
 }
 
 }  // namespace
