@@ -9,6 +9,7 @@
 
 #include "adapters/fhir/access.hpp"
 #include "adapters/fhir/fhir_api.hpp"
+#include "adapters/fhir/fhir_source_config.hpp"
 #include "adapters/fhir/http_server_config.hpp"
 #include "adapters/mllp/listener_config.hpp"
 #include "gateway/core/expected.hpp"
@@ -60,6 +61,7 @@ struct GatewayConfig {
   CrmStoreConfig crm_store;
   PipelineConfig pipeline;
   FhirConfig fhir;
+  std::vector<fhir::FhirSourceConfig> fhir_sources;  // upstream FHIR servers polled (fhir_poller.hpp)
 };
 
 // Reads and validates a config file. Relative paths in it are taken relative to the working
