@@ -1,5 +1,6 @@
 #include "adapters/fhir/fhir_poller.hpp"
 
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -8,7 +9,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <algorithm>
 #include <charconv>
 #include <map>
 #include <random>
@@ -102,10 +102,29 @@ auto async_append_batch(Queue& queue, SourceBatch batch, Token&& token) {
       token, std::move(batch));
 }
 
+// Coroutine results are plain aggregates built as named locals (http_client.hpp, HttpResult).
 struct PollFailure {
+  bool failed = false;
   std::string reason;
   std::chrono::milliseconds retry_after{0};
   bool unauthorized = false;
+};
+
+PollFailure failure(std::string reason) {
+  PollFailure f;
+  f.failed = true;
+  f.reason = std::move(reason);
+  return f;
+}
+
+struct FetchResult {
+  PollFailure failure;
+  HttpResponse response;
+};
+
+struct PatientResult {
+  PollFailure failure;
+  std::optional<PolledResource> patient;  // nullopt: the upstream has no such patient
 };
 
 }  // namespace
@@ -157,79 +176,103 @@ struct FhirPoller::Impl : std::enable_shared_from_this<Impl> {
   }
 
   // One GET; a non-200 answer is a failure with the reason.
-  awaitable<Expected<HttpResponse, PollFailure>> fetch(std::string target) {
-    auto r = co_await client->get(std::move(target), headers());
-    if (!r) co_return unexpected(PollFailure{std::move(r).error()});
-    HttpResponse& res = *r;
-    if (res.status == 200) co_return std::move(res);
-    PollFailure f;
-    f.reason = "HTTP " + std::to_string(res.status);
-    if (res.status == 401 || res.status == 403) {
-      f.unauthorized = true;
-      f.reason += ": the upstream refused the credentials (check token_file / token_env and the scopes it grants)";
-    } else if (res.status == 404 || res.status == 410) {
-      f.reason += ": not found";
+  awaitable<FetchResult> fetch(std::string target) {
+    FetchResult out;
+    // No temporaries in a co_await expression (GCC 12).
+    HttpHeaders h = headers();
+    HttpResult r = co_await client->get(std::move(target), std::move(h));
+    if (!r.ok()) {
+      out.failure = failure(std::move(r.error));
+      co_return out;
     }
-    if (res.status == 429 || res.status == 503) f.retry_after = retry_after_of(res.retry_after);
-    co_return unexpected(std::move(f));
+    const unsigned status = r.response.status;
+    if (status == 200) {
+      out.response = std::move(r.response);
+      co_return out;
+    }
+    out.failure = failure("HTTP " + std::to_string(status));
+    if (status == 401 || status == 403) {
+      out.failure.unauthorized = true;
+      out.failure.reason +=
+          ": the upstream refused the credentials (check token_file / token_env and the scopes it grants)";
+    } else if (status == 404 || status == 410) {
+      out.failure.reason += ": not found";
+    }
+    if (status == 429 || status == 503) out.failure.retry_after = retry_after_of(r.response.retry_after);
+    co_return out;
   }
 
-  // The Patient a resource names, read by id, as an envelope; nullopt when the upstream has no such
+  // The Patient a resource names, read by id, as an envelope; none when the upstream has no such
   // patient (the resource is then queued alone and the store refuses it with "unknown subject").
-  awaitable<Expected<std::optional<PolledResource>, PollFailure>> fetch_patient(const std::string& id) {
-    auto r = co_await fetch(origin.path + "/Patient/" + id);
-    if (!r) {
-      if (r.error().reason.starts_with("HTTP 404") || r.error().reason.starts_with("HTTP 410")) {
-        log::warn("fhir_poll.subject_missing", {{"source", cfg.name}, {"hint", "a resource names a Patient the upstream does not return"}});
-        co_return std::optional<PolledResource>();
+  awaitable<PatientResult> fetch_patient(const std::string& id) {
+    PatientResult out;
+    std::string target = origin.path + "/Patient/" + id;
+    FetchResult r = co_await fetch(std::move(target));
+    if (r.failure.failed) {
+      if (!r.failure.reason.starts_with("HTTP 404") && !r.failure.reason.starts_with("HTTP 410")) {
+        out.failure = std::move(r.failure);
+        co_return out;
       }
-      co_return unexpected(std::move(r).error());
+      log::warn("fhir_poll.subject_missing",
+                {{"source", cfg.name}, {"hint", "a resource names a Patient the upstream does not return"}});
+      co_return out;
     }
-    auto doc = JsonDocument::parse(r->body);
-    if (!doc) co_return unexpected(PollFailure{"a Patient read is not JSON"});
-    // Parsed as a one-entry page, for the same checks as a search result.
+    out.failure = patient_envelope(id, r.response.body, out.patient);
+    co_return out;
+  }
+
+  // Not a coroutine: the parsing and checks of a Patient read.
+  PollFailure patient_envelope(const std::string& id, const std::string& body, std::optional<PolledResource>& out) {
+    auto doc = JsonDocument::parse(body);
+    if (!doc) return failure("a Patient read is not JSON");
     const rapidjson::Value& root = doc->root();
-    PolledEntry e;
-    e.type = "Patient";
-    e.resource = &root;
     const auto text = [&](const rapidjson::Value& v, const char* name) -> std::string {
       if (!v.IsObject()) return {};
       auto m = v.FindMember(name);
       return m != v.MemberEnd() && doc->is_string(m->value) ? std::string(text_of(m->value)) : std::string();
     };
     if (text(root, "resourceType") != "Patient" || text(root, "id") != id) {
-      co_return unexpected(PollFailure{"a Patient read returned another resource"});
+      return failure("a Patient read returned another resource");
     }
+    PolledEntry e;
+    e.type = "Patient";
+    e.resource = &root;
     e.id = id;
     if (auto meta = root.FindMember("meta"); meta != root.MemberEnd()) {
       e.version_id = text(meta->value, "versionId");
       e.last_updated = text(meta->value, "lastUpdated");
     }
     if (e.last_updated.empty() || !parse_instant(e.last_updated)) {
-      co_return unexpected(PollFailure{"a Patient read has no meta.lastUpdated"});
+      return failure("a Patient read has no meta.lastUpdated");
     }
     ++counters.patients_fetched;
-    co_return std::optional<PolledResource>(polled_envelope(cfg.name, base_url(), *doc, e, now_ms()));
+    out = polled_envelope(cfg.name, base_url(), *doc, e, now_ms());
+    return {};
   }
 
-  Expected<Watermark, PollFailure> load_mark(const std::string& type) {
-    if (auto it = marks.find(type); it != marks.end()) return it->second;
+  PollFailure load_mark(const std::string& type, Watermark& out) {
+    if (auto it = marks.find(type); it != marks.end()) {
+      out = it->second;
+      return {};
+    }
     Watermark w;
     if (auto stored = queue.checkpoint(poll_checkpoint_name(cfg.name, type))) {
       auto decoded = Watermark::decode(*stored);
       // Polling from the beginning instead would store every resource again: refuse, loudly.
-      if (!decoded) return unexpected(PollFailure{"the stored checkpoint is unreadable"});
+      if (!decoded) return failure("the stored checkpoint is unreadable");
       w = std::move(*decoded);
     }
     marks[type] = w;
-    return w;
+    out = std::move(w);
+    return {};
   }
 
-  // Polls one type through its pages; nullopt when done.
-  awaitable<std::optional<PollFailure>> poll_type(const std::string& type) {
-    auto loaded = load_mark(type);
-    if (!loaded) co_return std::move(loaded).error();
-    Watermark mark = std::move(*loaded);
+  // Polls one type through its pages; failed == false when done.
+  awaitable<PollFailure> poll_type(const std::string& type) {
+    PollFailure result;
+    Watermark mark;
+    result = load_mark(type, mark);
+    if (result.failed) co_return result;
     std::string bound = mark.last_updated();  // the lower bound of the current query
     std::optional<InstantKey> bound_key = parse_instant(bound);
     unsigned count = cfg.page_size;
@@ -241,13 +284,21 @@ struct FhirPoller::Impl : std::enable_shared_from_this<Impl> {
     std::uint64_t stored = 0, duplicates = 0, pages = 0;
     while (!stopping.load()) {
       if (++pages > cfg.max_pages_per_poll) {
-        co_return PollFailure{"more than " + std::to_string(cfg.max_pages_per_poll) + " pages in one poll"};
+        result = failure("more than " + std::to_string(cfg.max_pages_per_poll) + " pages in one poll");
+        co_return result;
       }
-      auto res = co_await fetch(target);
-      if (!res) co_return std::move(res).error();
+      std::string request = target;
+      FetchResult res = co_await fetch(std::move(request));
+      if (res.failure.failed) {
+        result = std::move(res.failure);
+        co_return result;
+      }
       ++counters.pages;
-      auto page = parse_search_page(res->body, type);
-      if (!page) co_return PollFailure{std::move(page).error()};
+      auto page = parse_search_page(res.response.body, type);
+      if (!page) {
+        result = failure(std::move(page).error());
+        co_return result;
+      }
 
       // A tie group read through the server's offsets: offsets shift when a resource of the group
       // is updated meanwhile (it leaves the group), and the next page then starts one resource
@@ -269,8 +320,11 @@ struct FhirPoller::Impl : std::enable_shared_from_this<Impl> {
           target = search_target(type, mark, count);
           continue;
         }
-        log::warn("fhir_poll.unstable_paging", {{"source", cfg.name}, {"type", type}, {"passes", passes},
-                                                {"hint", "a tie group larger than the server's page size kept changing"}});
+        log::warn("fhir_poll.unstable_paging",
+                  {{"source", cfg.name},
+                   {"type", type},
+                   {"passes", passes},
+                   {"hint", "a tie group larger than the server's page size kept changing"}});
       }
 
       Watermark next = mark;
@@ -286,21 +340,27 @@ struct FhirPoller::Impl : std::enable_shared_from_this<Impl> {
         PolledResource polled = polled_envelope(cfg.name, base_url(), page->doc, e, now_ms());
         if (type != "Patient" && !polled.patient_id.empty() && !known_patients.contains(polled.patient_id) &&
             !batch_patients.contains(polled.patient_id)) {
-          auto patient = co_await fetch_patient(polled.patient_id);
-          if (!patient) co_return std::move(patient).error();
-          if (*patient) envelopes.push_back(std::move((*patient)->envelope));
+          PatientResult patient = co_await fetch_patient(polled.patient_id);
+          if (patient.failure.failed) {
+            result = std::move(patient.failure);
+            co_return result;
+          }
+          if (patient.patient) envelopes.push_back(std::move(patient.patient->envelope));
           batch_patients.insert(polled.patient_id);
         }
         if (type == "Patient") batch_patients.insert(e.id);
         envelopes.push_back(std::move(polled.envelope));
         next.record(at, e.last_updated, e.id);
       }
-      if (stopping.load()) co_return std::nullopt;  // nothing of this page is stored; re-read next time
+      if (stopping.load()) co_return result;  // nothing of this page is stored; re-read next time
 
       if (!envelopes.empty() || !(next == mark)) {
         SourceBatch batch{poll_checkpoint_name(cfg.name, type), next.encode(), std::move(envelopes)};
         auto [ec, results] = co_await async_append_batch(queue, std::move(batch), kTuple);
-        if (ec) co_return PollFailure{"the queue could not store the page: " + ec.message()};
+        if (ec) {
+          result = failure("the queue could not store the page: " + ec.message());
+          co_return result;
+        }
         for (const AppendResult& r : results) {
           if (r.duplicate) {
             ++duplicates;
@@ -333,27 +393,31 @@ struct FhirPoller::Impl : std::enable_shared_from_this<Impl> {
         continue;
       }
       auto link = target_of_link(origin, page->next);
-      if (!link) co_return PollFailure{"a next link points outside the upstream's base URL"};
+      if (!link) {
+        result = failure("a next link points outside the upstream's base URL");
+        co_return result;
+      }
       target = std::move(*link);
       paged_in_group = true;
     }
     counters.stored += stored;
     counters.duplicates += duplicates;
     if (stored > 0 || duplicates > 0) {
-      log::info("fhir_poll.polled", {{"source", cfg.name}, {"type", type}, {"stored", stored},
-                                     {"duplicates", duplicates}, {"pages", pages}});
+      log::info(
+          "fhir_poll.polled",
+          {{"source", cfg.name}, {"type", type}, {"stored", stored}, {"duplicates", duplicates}, {"pages", pages}});
     }
-    co_return std::nullopt;
+    co_return result;
   }
 
   static awaitable<void> run(std::shared_ptr<Impl> self) {
     std::uint32_t failures = 0;
     while (!self->stopping.load()) {
-      std::optional<PollFailure> failure;
+      PollFailure failed;
       std::string failed_type;
       for (const std::string& type : self->cfg.resource_types) {
-        failure = co_await self->poll_type(type);
-        if (failure) {
+        failed = co_await self->poll_type(type);
+        if (failed.failed) {
           failed_type = type;
           break;
         }
@@ -361,16 +425,18 @@ struct FhirPoller::Impl : std::enable_shared_from_this<Impl> {
       }
       if (self->stopping.load()) break;
       std::chrono::milliseconds delay = self->cfg.interval;
-      if (failure) {
+      if (failed.failed) {
         ++failures;
         ++self->counters.failures;
         self->client->close();
         delay = std::chrono::milliseconds(self->backoff.delay_ms(failures));
-        delay = std::max(delay, std::min(failure->retry_after, self->cfg.backoff_max));
-        const std::initializer_list<log::Field> fields{{"source", self->cfg.name},       {"type", failed_type},
-                                                       {"reason", failure->reason},     {"failures", failures},
+        delay = std::max(delay, std::min(failed.retry_after, self->cfg.backoff_max));
+        const std::initializer_list<log::Field> fields{{"source", self->cfg.name},
+                                                       {"type", failed_type},
+                                                       {"reason", failed.reason},
+                                                       {"failures", failures},
                                                        {"retry_in_ms", static_cast<std::int64_t>(delay.count())}};
-        if (failure->unauthorized) {
+        if (failed.unauthorized) {
           log::error("fhir_poll.unauthorized", fields);
         } else {
           log::warn("fhir_poll.failed", fields);
@@ -408,11 +474,13 @@ Expected<std::unique_ptr<FhirPoller>, std::string> FhirPoller::create(asio::io_c
 }
 
 FhirPoller::FhirPoller(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
-FhirPoller::~FhirPoller() { stop(); }
+FhirPoller::~FhirPoller() {
+  stop();
+}
 
 void FhirPoller::start() {
-  log::info("fhir_poll.started", {{"source", impl_->cfg.name},
-                                  {"types", static_cast<std::uint64_t>(impl_->cfg.resource_types.size())}});
+  log::info("fhir_poll.started",
+            {{"source", impl_->cfg.name}, {"types", static_cast<std::uint64_t>(impl_->cfg.resource_types.size())}});
   asio::co_spawn(impl_->strand, Impl::run(impl_), asio::detached);
 }
 
@@ -424,7 +492,11 @@ void FhirPoller::stop() {
   });
 }
 
-const FhirPollerCounters& FhirPoller::counters() const { return impl_->counters; }
-const FhirSourceConfig& FhirPoller::config() const { return impl_->cfg; }
+const FhirPollerCounters& FhirPoller::counters() const {
+  return impl_->counters;
+}
+const FhirSourceConfig& FhirPoller::config() const {
+  return impl_->cfg;
+}
 
 }  // namespace medgw::fhir

@@ -77,8 +77,8 @@ std::string poll_checkpoint_name(const std::string& source, const std::string& t
 class FhirPoller {
  public:
   // Checks the base URL and loads the TLS material; no request is made yet.
-  static Expected<std::unique_ptr<FhirPoller>, std::string> create(boost::asio::io_context& io,
-                                                                   FhirSourceConfig config, Queue& queue);
+  static Expected<std::unique_ptr<FhirPoller>, std::string> create(boost::asio::io_context& io, FhirSourceConfig config,
+                                                                   Queue& queue);
   ~FhirPoller();
 
   void start();

@@ -89,7 +89,9 @@ struct HttpClient::Impl {
   awaitable<std::string> connect() {
     tcp::resolver resolver(executor);
     // The resolver has no deadline of its own in Asio; hosts are IPs or local names in practice.
-    auto [rec, results] = co_await resolver.async_resolve(cfg.origin.host, std::to_string(cfg.origin.port), kTuple);
+    // No temporaries in a co_await expression: GCC 12 destroys some of them twice.
+    const std::string port = std::to_string(cfg.origin.port);
+    auto [rec, results] = co_await resolver.async_resolve(cfg.origin.host, port, kTuple);
     if (rec) co_return "cannot resolve " + cfg.origin.host + ": " + rec.message();
     beast::tcp_stream tcp_stream(executor);
     tcp_stream.expires_after(cfg.connect_timeout);
@@ -115,8 +117,8 @@ struct HttpClient::Impl {
 
   // `started`: some of the response arrived (then it is not retried on a new connection).
   template <class Stream>
-  awaitable<Expected<HttpResponse, std::string>> exchange(Stream& s, const std::string& target,
-                                                          const HttpHeaders& headers, bool& started) {
+  awaitable<HttpResult> exchange(Stream& s, const std::string& target, const HttpHeaders& headers, bool& started) {
+    HttpResult result;
     http::request<http::empty_body> req{http::verb::get, target, 11};
     req.set(http::field::host, cfg.origin.host);
     req.set(http::field::user_agent, "medgw");
@@ -124,48 +126,64 @@ struct HttpClient::Impl {
     for (const auto& [k, v] : headers) req.set(k, v);
     beast::get_lowest_layer(s).expires_after(cfg.request_timeout);
     auto [wec, wn] = co_await http::async_write(s, req, kTuple);
-    if (wec == beast::error::timeout) co_return unexpected("request to " + where() + " timed out");
-    if (wec) co_return unexpected("sending to " + where() + " failed: " + wec.message());
+    if (wec == beast::error::timeout) {
+      result.error = "request to " + where() + " timed out";
+      co_return result;
+    }
+    if (wec) {
+      result.error = "sending to " + where() + " failed: " + wec.message();
+      co_return result;
+    }
     http::response_parser<http::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(cfg.max_header_bytes));
     parser.body_limit(cfg.max_body_bytes);
     auto [rec, rn] = co_await http::async_read(s, buffer, parser, kTuple);
     started = parser.got_some() || rn > 0;
-    if (rec == beast::error::timeout) co_return unexpected("no response from " + where() + " in time");
-    if (rec == http::error::body_limit) {
-      co_return unexpected("the response of " + where() + " exceeds " + std::to_string(cfg.max_body_bytes) + " bytes");
+    if (rec == beast::error::timeout) {
+      result.error = "no response from " + where() + " in time";
+      co_return result;
     }
-    if (rec == http::error::header_limit) co_return unexpected("the response headers of " + where() + " are too large");
-    if (rec) co_return unexpected("reading from " + where() + " failed: " + rec.message());
-    HttpResponse out;
+    if (rec == http::error::body_limit) {
+      result.error = "the response of " + where() + " exceeds " + std::to_string(cfg.max_body_bytes) + " bytes";
+      co_return result;
+    }
+    if (rec == http::error::header_limit) {
+      result.error = "the response headers of " + where() + " are too large";
+      co_return result;
+    }
+    if (rec) {
+      result.error = "reading from " + where() + " failed: " + rec.message();
+      co_return result;
+    }
     auto& res = parser.get();
-    out.status = res.result_int();
-    out.content_type = std::string(res[http::field::content_type]);
-    out.retry_after = std::string(res[http::field::retry_after]);
+    result.response.status = res.result_int();
+    result.response.content_type = std::string(res[http::field::content_type]);
+    result.response.retry_after = std::string(res[http::field::retry_after]);
     const bool keep = parser.keep_alive();
-    out.body = std::move(res.body());
+    result.response.body = std::move(res.body());
     if (!keep) reset();
-    co_return out;
+    co_return result;
   }
 
-  awaitable<Expected<HttpResponse, std::string>> get(std::string target, HttpHeaders headers) {
+  awaitable<HttpResult> get(std::string target, HttpHeaders headers) {
+    HttpResult r;
     for (int attempt = 0;; ++attempt) {
       const bool reused = is_open();
       if (!reused) {
-        std::string error = co_await connect();
-        if (!error.empty()) {
+        r.error = co_await connect();
+        if (!r.error.empty()) {
           reset();
-          co_return unexpected(std::move(error));
+          co_return r;
         }
       }
       bool started = false;
-      Expected<HttpResponse, std::string> r = unexpected(std::string("not connected"));
+      r.error = "not connected";
       if (auto* p = std::get_if<beast::tcp_stream>(&stream)) {
         r = co_await exchange(*p, target, headers, started);
       } else if (auto* t = std::get_if<beast::ssl_stream<beast::tcp_stream>>(&stream)) {
         r = co_await exchange(*t, target, headers, started);
       }
-      if (r) co_return r;
+      if (r.ok()) co_return r;
       reset();
       // A keep-alive connection the server dropped while idle: once more on a new one.
       if (!reused || started || attempt > 0) co_return r;
@@ -205,7 +223,7 @@ Expected<std::unique_ptr<HttpClient>, std::string> HttpClient::create(asio::any_
 HttpClient::HttpClient(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 HttpClient::~HttpClient() = default;
 
-awaitable<Expected<HttpResponse, std::string>> HttpClient::get(std::string target, HttpHeaders headers) {
+awaitable<HttpResult> HttpClient::get(std::string target, HttpHeaders headers) {
   return impl_->get(std::move(target), std::move(headers));
 }
 
@@ -220,6 +238,8 @@ void HttpClient::close() {
   }
 }
 
-const HttpClientConfig& HttpClient::config() const { return impl_->cfg; }
+const HttpClientConfig& HttpClient::config() const {
+  return impl_->cfg;
+}
 
 }  // namespace medgw::fhir

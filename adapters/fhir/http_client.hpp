@@ -58,6 +58,16 @@ struct HttpResponse {
   std::string body;
 };
 
+// The outcome of one GET: `error` empty and `response` set, or a sentence for the log (what
+// failed and where, host:port, never a header value). A plain struct, not Expected: GCC 12
+// miscompiles some conversions in co_return (a double free), so coroutines here return
+// simple aggregates built as named locals.
+struct HttpResult {
+  std::string error;
+  HttpResponse response;
+  bool ok() const { return error.empty(); }
+};
+
 using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
 
 class HttpClient {
@@ -67,9 +77,8 @@ class HttpClient {
                                                                    HttpClientConfig config);
   ~HttpClient();
 
-  // GET `target` (an origin-form path with query: "/fhir/Patient?_count=10"). The error is a
-  // sentence for the log: what failed and where (host:port), never a header value.
-  boost::asio::awaitable<Expected<HttpResponse, std::string>> get(std::string target, HttpHeaders headers);
+  // GET `target` (an origin-form path with query: "/fhir/Patient?_count=10").
+  boost::asio::awaitable<HttpResult> get(std::string target, HttpHeaders headers);
 
   // Closes the connection; a request in flight fails at once. Call on the client's executor.
   void close();

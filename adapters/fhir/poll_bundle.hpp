@@ -23,8 +23,8 @@ namespace medgw::fhir {
 struct PolledEntry {
   std::string type;
   std::string id;
-  std::string version_id;    // meta.versionId; empty when the server sends none
-  std::string last_updated;  // meta.lastUpdated as written
+  std::string version_id;                      // meta.versionId; empty when the server sends none
+  std::string last_updated;                    // meta.lastUpdated as written
   const rapidjson::Value* resource = nullptr;  // into BundlePage::doc
 };
 

@@ -65,9 +65,7 @@ class Watermark {
   // rather than poll from the beginning and flood the archive with doubles).
   static std::optional<Watermark> decode(std::string_view text);
 
-  bool operator==(const Watermark& other) const {
-    return last_updated_ == other.last_updated_ && ids_ == other.ids_;
-  }
+  bool operator==(const Watermark& other) const { return last_updated_ == other.last_updated_ && ids_ == other.ids_; }
 
  private:
   std::string last_updated_;

@@ -216,8 +216,9 @@ fhir::FhirSourceConfig read_fhir_source(const YAML::Node& n, const std::string& 
                                               "ServiceRequest", "DocumentReference", "ImagingStudy"};
     const std::string tw = path_of(where, "resource_types") + "[" + std::to_string(i) + "]";
     if (!kTypes.count(t)) {
-      fail(tw, "'" + t + "' is not a type the archive takes (Patient, Encounter, Observation, DiagnosticReport, "
-                         "ServiceRequest, DocumentReference, ImagingStudy)");
+      fail(tw, "'" + t +
+                   "' is not a type the archive takes (Patient, Encounter, Observation, DiagnosticReport, "
+                   "ServiceRequest, DocumentReference, ImagingStudy)");
     }
     if (!seen_types.insert(t).second) fail(tw, "'" + t + "' is listed twice");
   }
@@ -225,7 +226,8 @@ fhir::FhirSourceConfig read_fhir_source(const YAML::Node& n, const std::string& 
   s.interval = std::chrono::milliseconds(get_count(n, where, "interval_ms", s.interval.count(), 10, 86'400'000));
   const std::string token_file = existing_file(n, where, "token_file", false);
   const std::string token_env = get<std::string>(n, where, "token_env", "");
-  if (!token_file.empty() && !token_env.empty()) fail(path_of(where, "token_env"), "give token_file or token_env, not both");
+  if (!token_file.empty() && !token_env.empty())
+    fail(path_of(where, "token_env"), "give token_file or token_env, not both");
   if (!token_file.empty()) {
     std::ifstream in(token_file, std::ios::binary);
     std::stringstream ss;
@@ -234,10 +236,12 @@ fhir::FhirSourceConfig read_fhir_source(const YAML::Node& n, const std::string& 
     while (!s.bearer_token.empty() && std::isspace(static_cast<unsigned char>(s.bearer_token.back()))) {
       s.bearer_token.pop_back();
     }
-    if (!in || s.bearer_token.empty()) fail(path_of(where, "token_file"), "'" + token_file + "' is unreadable or empty");
+    if (!in || s.bearer_token.empty())
+      fail(path_of(where, "token_file"), "'" + token_file + "' is unreadable or empty");
   } else if (!token_env.empty()) {
     const char* v = std::getenv(token_env.c_str());
-    if (v == nullptr || *v == '\0') fail(path_of(where, "token_env"), "the environment variable '" + token_env + "' is not set");
+    if (v == nullptr || *v == '\0')
+      fail(path_of(where, "token_env"), "the environment variable '" + token_env + "' is not set");
     s.bearer_token = v;
   }
   // The token goes into a header line: a line break in it would inject headers.
@@ -256,8 +260,10 @@ fhir::FhirSourceConfig read_fhir_source(const YAML::Node& n, const std::string& 
     }
     if (!s.base_url.starts_with("https://")) fail(tw, "given, but base_url is not https://");
   }
-  s.backoff_base = std::chrono::milliseconds(get_count(n, where, "backoff_base_ms", s.backoff_base.count(), 1, 86'400'000));
-  s.backoff_max = std::chrono::milliseconds(get_count(n, where, "backoff_max_ms", s.backoff_max.count(), 1, 86'400'000));
+  s.backoff_base =
+      std::chrono::milliseconds(get_count(n, where, "backoff_base_ms", s.backoff_base.count(), 1, 86'400'000));
+  s.backoff_max =
+      std::chrono::milliseconds(get_count(n, where, "backoff_max_ms", s.backoff_max.count(), 1, 86'400'000));
   if (s.backoff_max < s.backoff_base) fail(path_of(where, "backoff_max_ms"), "must not be below backoff_base_ms");
   s.connect_timeout =
       std::chrono::milliseconds(get_count(n, where, "connect_timeout_ms", s.connect_timeout.count(), 10, 600'000));

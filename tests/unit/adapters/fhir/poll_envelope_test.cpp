@@ -42,11 +42,12 @@ TEST(UpstreamPatientId, ReadsTheUpstreamsPatientReferencesOnly) {
 }
 
 TEST(PolledEnvelope, AnObservationNamesTheUpstreamPatientByIdentifierAndMapsThroughThePipeline) {
-  auto p = poll_one("Observation", R"({"resourceType":"Observation","id":"obs-9",)"
-                                   R"("meta":{"versionId":"3","lastUpdated":"2024-03-01T10:00:00Z"},)"
-                                   R"("status":"final","code":{"coding":[{"system":"http://loinc.org","code":"2093-3"}]},)"
-                                   R"("subject":{"reference":"Patient/7","display":"someone"},)"
-                                   R"("valueQuantity":{"value":5.20,"unit":"mmol/L"}})");
+  auto p =
+      poll_one("Observation", R"({"resourceType":"Observation","id":"obs-9",)"
+                              R"("meta":{"versionId":"3","lastUpdated":"2024-03-01T10:00:00Z"},)"
+                              R"("status":"final","code":{"coding":[{"system":"http://loinc.org","code":"2093-3"}]},)"
+                              R"("subject":{"reference":"Patient/7","display":"someone"},)"
+                              R"("valueQuantity":{"value":5.20,"unit":"mmol/L"}})");
   const Envelope& e = p.out.envelope;
   EXPECT_EQ(p.out.patient_id, "7");
   EXPECT_EQ(e.content_type, kContentTypeFhirInteraction);
@@ -81,9 +82,11 @@ TEST(PolledEnvelope, AnObservationNamesTheUpstreamPatientByIdentifierAndMapsThro
 }
 
 TEST(PolledEnvelope, APatientIsKeyedByItsUpstreamIdWhateverElseItCarries) {
-  auto p = poll_one("Patient", R"({"resourceType":"Patient","id":"7","meta":{"lastUpdated":"2024-03-01T10:00:00Z"},)"
-                               R"("identifier":[{"type":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v2-0203","code":"MR"}]},)"
-                               R"("system":"urn:oid:1.2.3","value":"MRN-1"}],"gender":"female"})");
+  auto p = poll_one(
+      "Patient",
+      R"({"resourceType":"Patient","id":"7","meta":{"lastUpdated":"2024-03-01T10:00:00Z"},)"
+      R"("identifier":[{"type":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v2-0203","code":"MR"}]},)"
+      R"("system":"urn:oid:1.2.3","value":"MRN-1"}],"gender":"female"})");
   const Envelope& e = p.out.envelope;
   EXPECT_EQ(p.out.patient_id, "7");
   EXPECT_EQ(e.dedupe_key, "lis|Patient/7/_history/2024-03-01T10:00:00Z");  // no versionId: lastUpdated
@@ -109,20 +112,26 @@ TEST(PolledEnvelope, APatientWithoutIdentifiersGetsTheUpstreamOne) {
 }
 
 TEST(PolledEnvelope, AnAbsoluteSubjectOfTheUpstreamIsRewrittenAnotherServersIsLeftForTheMappingToRefuse) {
-  auto mine = poll_one("Observation", R"({"resourceType":"Observation","id":"o1","meta":{"lastUpdated":"2024-03-01T10:00:00Z"},)"
-                                      R"("status":"final","code":{"text":"x"},"subject":{"reference":"https://lis.example/fhir/Patient/7"}})");
+  auto mine =
+      poll_one("Observation",
+               R"({"resourceType":"Observation","id":"o1","meta":{"lastUpdated":"2024-03-01T10:00:00Z"},)"
+               R"("status":"final","code":{"text":"x"},"subject":{"reference":"https://lis.example/fhir/Patient/7"}})");
   EXPECT_EQ(mine.out.patient_id, "7");
   EXPECT_TRUE(map_interaction_json(mine.out.envelope.raw));
-  auto other = poll_one("Observation", R"({"resourceType":"Observation","id":"o2","meta":{"lastUpdated":"2024-03-01T10:00:00Z"},)"
-                                       R"("status":"final","code":{"text":"x"},"subject":{"reference":"https://elsewhere/fhir/Patient/7"}})");
+  auto other =
+      poll_one("Observation",
+               R"({"resourceType":"Observation","id":"o2","meta":{"lastUpdated":"2024-03-01T10:00:00Z"},)"
+               R"("status":"final","code":{"text":"x"},"subject":{"reference":"https://elsewhere/fhir/Patient/7"}})");
   EXPECT_EQ(other.out.patient_id, "");
   EXPECT_EQ(other.out.envelope.ordering_key, "FHIR^lis|Observation/o2");
   EXPECT_FALSE(map_interaction_json(other.out.envelope.raw));  // parked with its reason, never misfiled
 }
 
 TEST(PolledEnvelope, ASubjectByIdentifierIsKeptAndOrdersByIt) {
-  auto p = poll_one("Observation", R"({"resourceType":"Observation","id":"o3","meta":{"lastUpdated":"2024-03-01T10:00:00Z"},)"
-                                   R"("status":"final","code":{"text":"x"},"subject":{"identifier":{"system":"urn:oid:1.2.3","value":"MRN-1"}}})");
+  auto p = poll_one(
+      "Observation",
+      R"({"resourceType":"Observation","id":"o3","meta":{"lastUpdated":"2024-03-01T10:00:00Z"},)"
+      R"("status":"final","code":{"text":"x"},"subject":{"identifier":{"system":"urn:oid:1.2.3","value":"MRN-1"}}})");
   EXPECT_EQ(p.out.patient_id, "");
   EXPECT_EQ(p.out.envelope.ordering_key, "FHIR^lis|urn:oid:1.2.3|MRN-1");
   auto cs = map_interaction_json(p.out.envelope.raw);

@@ -42,9 +42,9 @@ TEST(Watermark, TiesAtTheWatermarkAreSeenByIdOnly) {
   EXPECT_EQ(w.last_updated(), "2024-03-01T10:00:00Z");  // the first text of the instant stays
   EXPECT_TRUE(w.seen(at("2024-03-01T10:00:00Z"), "a"));
   EXPECT_TRUE(w.seen(at("2024-03-01T12:00:00+02:00"), "b"));
-  EXPECT_FALSE(w.seen(at("2024-03-01T10:00:00Z"), "c"));   // a tie not yet stored: not skipped
-  EXPECT_FALSE(w.seen(at("2024-03-01T10:00:01Z"), "a"));   // a later version of a: not skipped
-  EXPECT_FALSE(w.seen(at("2024-03-01T09:59:59Z"), "a"));   // older: never skipped (dedupe decides)
+  EXPECT_FALSE(w.seen(at("2024-03-01T10:00:00Z"), "c"));  // a tie not yet stored: not skipped
+  EXPECT_FALSE(w.seen(at("2024-03-01T10:00:01Z"), "a"));  // a later version of a: not skipped
+  EXPECT_FALSE(w.seen(at("2024-03-01T09:59:59Z"), "a"));  // older: never skipped (dedupe decides)
 }
 
 TEST(Watermark, ALaterInstantStartsANewSetAnEarlierOneChangesNothing) {
@@ -62,7 +62,8 @@ TEST(Watermark, ALaterInstantStartsANewSetAnEarlierOneChangesNothing) {
 TEST(Watermark, TheSeenSetIsBoundedAndTheOverflowIsReadAgainNotSkipped) {
   Watermark w;
   const InstantKey t = at("2024-03-01T10:00:00Z");
-  for (std::size_t i = 0; i < kMaxIdsAtTimestamp + 10; ++i) w.record(t, "2024-03-01T10:00:00Z", "r" + std::to_string(i));
+  for (std::size_t i = 0; i < kMaxIdsAtTimestamp + 10; ++i)
+    w.record(t, "2024-03-01T10:00:00Z", "r" + std::to_string(i));
   EXPECT_EQ(w.ids().size(), kMaxIdsAtTimestamp);
   EXPECT_TRUE(w.seen(t, "r0"));
   EXPECT_FALSE(w.seen(t, "r" + std::to_string(kMaxIdsAtTimestamp + 5)));  // stored again: a duplicate
