@@ -80,6 +80,7 @@ class Upstream:
         self.clock = datetime.datetime(2024, 5, 1, 8, 0, 0, tzinfo=ZONE)
         self.resources = {}  # (type, id) -> resource dict (with meta)
         self.requests = 0
+        self.next_pages = 0  # searches that came from a next link (an _offset)
         self.failures = {"500": 0, "503": 0, "slow": 0, "drop": 0, "401": 0}
         self.dropped_once = False
         self.sent_503 = False
@@ -122,6 +123,7 @@ class Upstream:
         count = min(int(params.get("_count", ["10"])[0]), MAX_COUNT)
         offset = int(params.get("_offset", ["0"])[0])
         with self.lock:
+            self.next_pages += offset > 0
             rows = [r for (t, _), r in self.resources.items() if t == rtype]
             if ge:
                 assert ge.startswith("ge"), ge
@@ -258,7 +260,19 @@ def make_handler(up):
     return Handler
 
 
+class QuietServer(ThreadingHTTPServer):
+    """The gateway gives up on a deliberately slow answer: the write then fails, as expected."""
+
+    def handle_error(self, request, client_address):
+        if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            super().handle_error(request, client_address)
+
+
 class PollGateway(test_archive.Gateway):
+    def log_tail(self, n=4000):
+        with open(self.log_path, "rb") as f:
+            return f.read().decode(errors="replace")[-n:]
+
     def __init__(self, workdir, upstream_port, types=("Patient", "Observation")):
         self.upstream_port = upstream_port
         self.types = types
@@ -304,7 +318,7 @@ class PollerTest(unittest.TestCase):
         print("MEDGW_POLL_SEED=%d" % SEED, file=sys.stderr)
         self.tmp = tempfile.mkdtemp(prefix="medgw-poll-")
         self.up = Upstream(SEED)
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(self.up))
+        self.server = QuietServer(("127.0.0.1", 0), make_handler(self.up))
         self.server.daemon_threads = True
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         os.environ[TOKEN_ENV] = TOKEN
@@ -364,7 +378,7 @@ class PollerTest(unittest.TestCase):
                 return
             time.sleep(0.5)
         self.fail("not in the archive after %d s: %s\nlog:\n%s" % (
-            SETTLE_TIMEOUT_S, missing[:10], open(self.gw.log_path, "rb").read().decode()[-4000:]))
+            SETTLE_TIMEOUT_S, missing[:10], self.gw.log_tail()))
 
     def archive_problems(self):
         current = self.up.all_current()
@@ -411,7 +425,8 @@ class PollerTest(unittest.TestCase):
 
     def check_log(self):
         for i in range(self.gw.starts):
-            text = open(os.path.join(self.tmp, "serve-%d.log" % i), "rb").read().decode(errors="replace")
+            with open(os.path.join(self.tmp, "serve-%d.log" % i), "rb") as f:
+                text = f.read().decode(errors="replace")
             self.assertNotIn(TOKEN, text, "the bearer token is in the log")
             self.assertNotIn("POLL-", text, "an MRN is in the log")
 
@@ -434,8 +449,9 @@ class PollerTest(unittest.TestCase):
         self.assertTrue(failed, "the upstream's failures were not seen: %s" % self.up.failures)
         self.assertTrue(self.up.dropped_once, "the connection was never dropped mid-page")
         self.assertEqual(self.up.failures["401"], 0)
-        print("upstream: %d requests, failures %s; gateway: %d failed polls" % (
-            self.up.requests, self.up.failures, len(failed)), file=sys.stderr)
+        self.assertGreater(self.up.next_pages, 0, "no next link was followed")
+        print("upstream: %d requests (%d by next links), failures %s; gateway: %d failed polls" % (
+            self.up.requests, self.up.next_pages, self.up.failures, len(failed)), file=sys.stderr)
 
     def test_kill_9_while_polling_loses_nothing_and_doubles_nothing(self):
         self.load_initial()
@@ -469,7 +485,8 @@ class PollerTest(unittest.TestCase):
             self.assertNotEqual(r.returncode, 0)
             self.assertIn(says, r.stderr.decode())
         self.gw.write_config()
-        text = open(self.gw.config).read().replace("[Patient, Observation]", "[Patient, Practitioner]")
+        with open(self.gw.config) as f:
+            text = f.read().replace("[Patient, Observation]", "[Patient, Practitioner]")
         with open(self.gw.config, "w") as f:
             f.write(text)
         r = subprocess.run([MEDGW, "serve", "--config", self.gw.config], capture_output=True, timeout=60)
@@ -492,8 +509,8 @@ class PollerTest(unittest.TestCase):
             self.fail("no fhir_poll.unauthorized in the log")
         self.gw.stop()
         self.assertEqual(queue_rows(self.gw), [])
-        text = open(self.gw.log_path, "rb").read().decode()
-        self.assertNotIn("not-the-token", text)
+        with open(self.gw.log_path, "rb") as f:
+            self.assertNotIn("not-the-token", f.read().decode())
 
 
 if __name__ == "__main__":
