@@ -178,7 +178,7 @@ struct FhirPoller::Impl : std::enable_shared_from_this<Impl> {
   // One GET; a non-200 answer is a failure with the reason.
   awaitable<FetchResult> fetch(std::string target) {
     FetchResult out;
-    // No temporaries in a co_await expression (GCC 12).
+    // Named locals, not temporaries, in co_await expressions (see HttpResult).
     HttpHeaders h = headers();
     HttpResult r = co_await client->get(std::move(target), std::move(h));
     if (!r.ok()) {

@@ -89,7 +89,7 @@ struct HttpClient::Impl {
   awaitable<std::string> connect() {
     tcp::resolver resolver(executor);
     // The resolver has no deadline of its own in Asio; hosts are IPs or local names in practice.
-    // No temporaries in a co_await expression: GCC 12 destroys some of them twice.
+    // Named locals, not temporaries, in co_await expressions (see HttpResult).
     const std::string port = std::to_string(cfg.origin.port);
     auto [rec, results] = co_await resolver.async_resolve(cfg.origin.host, port, kTuple);
     if (rec) co_return "cannot resolve " + cfg.origin.host + ": " + rec.message();

@@ -59,9 +59,10 @@ struct HttpResponse {
 };
 
 // The outcome of one GET: `error` empty and `response` set, or a sentence for the log (what
-// failed and where, host:port, never a header value). A plain struct, not Expected: GCC 12
-// miscompiles some conversions in co_return (a double free), so coroutines here return
-// simple aggregates built as named locals.
+// failed and where, host:port, never a header value). A plain struct, not Expected: with
+// Expected results converted in co_return, the GCC 12 release build freed an invalid pointer
+// when the coroutine finished (not isolated further). Coroutines here return simple aggregates
+// built as named locals, a form the rest of the code base also uses.
 struct HttpResult {
   std::string error;
   HttpResponse response;

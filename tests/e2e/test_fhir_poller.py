@@ -19,7 +19,11 @@ the current version of every upstream resource is in the queue exactly once (its
 "<source>|<Type>/<id>/_history/<version>"), no dedupe key twice, nothing unknown, and every
 patient's archive holds each of their observations once, with its latest value.
 
-The second test kills the gateway with SIGKILL several times while it polls and restarts it on
+Also: mutual TLS against an HTTPS upstream (and an untrusted server certificate refused, nothing
+stored), a wrong token (fhir_poll.unauthorized, nothing stored, the token not logged), and config
+errors naming the key.
+
+The kill -9 test kills the gateway with SIGKILL several times while it polls and restarts it on
 the same queue: the same checks hold (the watermark moves in the same synced write as the
 envelopes; a re-poll is absorbed by the dedupe keys).
 
@@ -35,6 +39,7 @@ import re
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -273,9 +278,11 @@ class PollGateway(test_archive.Gateway):
         with open(self.log_path, "rb") as f:
             return f.read().decode(errors="replace")[-n:]
 
-    def __init__(self, workdir, upstream_port, types=("Patient", "Observation")):
+    def __init__(self, workdir, upstream_port, types=("Patient", "Observation"), scheme="http", tls=None):
         self.upstream_port = upstream_port
         self.types = types
+        self.scheme = scheme
+        self.tls = tls or {}  # tls: keys of the source (ca, certificate, private_key)
         super().__init__(workdir)
 
     def write_config(self, pipeline=True):
@@ -283,7 +290,7 @@ class PollGateway(test_archive.Gateway):
         with open(self.config, "a") as f:
             f.write("fhir_sources:\n"
                     "  - name: %s\n"
-                    "    base_url: http://127.0.0.1:%d/fhir/\n"
+                    "    base_url: %s://127.0.0.1:%d/fhir/\n"
                     "    resource_types: [%s]\n"
                     "    page_size: %d\n"
                     "    interval_ms: 150\n"
@@ -292,7 +299,10 @@ class PollGateway(test_archive.Gateway):
                     "    backoff_max_ms: 400\n"
                     "    connect_timeout_ms: 1000\n"
                     "    request_timeout_ms: %d\n"
-                    % (SOURCE, self.upstream_port, ", ".join(self.types), PAGE_SIZE, TOKEN_ENV, REQUEST_TIMEOUT_MS))
+                    % (SOURCE, self.scheme, self.upstream_port, ", ".join(self.types), PAGE_SIZE, TOKEN_ENV,
+                       REQUEST_TIMEOUT_MS))
+            if self.tls:
+                f.write("    tls:\n" + "".join("      %s: %s\n" % (k, json.dumps(v)) for k, v in self.tls.items()))
 
 
 def archive(gw, identifier):
@@ -467,6 +477,49 @@ class PollerTest(unittest.TestCase):
         self.wait_delivered()
         self.up.fail = False
         time.sleep(1.0)
+        self.wait_delivered()
+        self.gw.stop()
+        self.check_queue(queue_rows(self.gw))
+        self.check_log()
+
+    def make_cert(self, name):
+        cert, key = os.path.join(self.tmp, name + ".pem"), os.path.join(self.tmp, name + ".key")
+        r = subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+                            "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                           capture_output=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr.decode())
+        return cert, key
+
+    def test_mutual_tls_upstream(self):
+        """HTTPS upstream that requires a client certificate: polled with tls.ca, certificate and
+        private_key; a gateway that does not trust the server's certificate stores nothing."""
+        server_cert, server_key = self.make_cert("upstream")
+        client_cert, client_key = self.make_cert("medgw-client")
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(server_cert, server_key)
+        ctx.verify_mode = ssl.CERT_REQUIRED
+        ctx.load_verify_locations(client_cert)
+        self.server.socket = ctx.wrap_socket(self.server.socket, server_side=True)
+        self.up.fail = False
+        for _ in range(3):
+            self.up.add_patient()
+        for i in range(10):
+            self.up.add_observation(1 + i % 3)
+        port = self.server.server_address[1]
+        # Not trusted (no tls.ca: the system's store does not know a self-signed certificate).
+        self.gw = PollGateway(self.tmp, port, scheme="https",
+                              tls={"certificate": client_cert, "private_key": client_key})
+        self.gw.start()
+        deadline = time.monotonic() + 30
+        while not any(e.get("event") == "fhir_poll.failed" and "TLS handshake" in e.get("reason", "")
+                      for e in self.gw.events()):
+            self.assertLess(time.monotonic(), deadline, "no TLS handshake failure logged:\n" + self.gw.log_tail())
+            time.sleep(0.1)
+        self.gw.stop()
+        self.assertEqual(queue_rows(self.gw), [])
+        self.gw = PollGateway(self.tmp, port, scheme="https",
+                              tls={"ca": server_cert, "certificate": client_cert, "private_key": client_key})
+        self.gw.start()
         self.wait_delivered()
         self.gw.stop()
         self.check_queue(queue_rows(self.gw))
