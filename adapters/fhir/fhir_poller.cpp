@@ -150,6 +150,7 @@ struct FhirPoller::Impl : std::enable_shared_from_this<Impl> {
   asio::steady_timer timer;
   queue::Backoff backoff;
   std::atomic<bool> stopping{false};
+  std::atomic<bool> started{false};
   FhirPollerCounters counters;
   std::map<std::string, Watermark> marks;  // per type, read from the queue's checkpoint once
   std::unordered_set<std::string> known_patients;
@@ -479,13 +480,16 @@ FhirPoller::~FhirPoller() {
 }
 
 void FhirPoller::start() {
+  impl_->started = true;
   log::info("fhir_poll.started",
             {{"source", impl_->cfg.name}, {"types", static_cast<std::uint64_t>(impl_->cfg.resource_types.size())}});
   asio::co_spawn(impl_->strand, Impl::run(impl_), asio::detached);
 }
 
 void FhirPoller::stop() {
-  if (impl_->stopping.exchange(true)) return;
+  // Never started (a later source failed to start): nothing runs, and nothing may be posted to an
+  // io_context that will not run again.
+  if (impl_->stopping.exchange(true) || !impl_->started.load()) return;
   asio::post(impl_->strand, [impl = impl_] {
     impl->timer.cancel();
     impl->client->close();

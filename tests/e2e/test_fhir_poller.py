@@ -283,6 +283,7 @@ class PollGateway(test_archive.Gateway):
         self.types = types
         self.scheme = scheme
         self.tls = tls or {}  # tls: keys of the source (ca, certificate, private_key)
+        self.extra = ""  # more keys of the source, YAML lines
         super().__init__(workdir)
 
     def write_config(self, pipeline=True):
@@ -301,6 +302,7 @@ class PollGateway(test_archive.Gateway):
                     "    request_timeout_ms: %d\n"
                     % (SOURCE, self.scheme, self.upstream_port, ", ".join(self.types), PAGE_SIZE, TOKEN_ENV,
                        REQUEST_TIMEOUT_MS))
+            f.write(self.extra)
             if self.tls:
                 f.write("    tls:\n" + "".join("      %s: %s\n" % (k, json.dumps(v)) for k, v in self.tls.items()))
 
@@ -548,6 +550,21 @@ class PollerTest(unittest.TestCase):
         self.gw.write_config()
         r = subprocess.run([MEDGW, "serve", "--config", self.gw.config], capture_output=True, timeout=60)
         self.assertIn("fhir_sources[0].token_env: the environment variable", r.stderr.decode())
+
+    def test_a_page_over_the_body_limit_is_a_failure_not_a_partial_store(self):
+        self.up.fail = False
+        for _ in range(3):
+            self.up.add_patient()
+        self.gw.extra = "    max_body_bytes: 1024\n"
+        self.gw.write_config()
+        self.gw.start()
+        deadline = time.monotonic() + 30
+        while not any(e.get("event") == "fhir_poll.failed" and "exceeds 1024 bytes" in e.get("reason", "")
+                      for e in self.gw.events()):
+            self.assertLess(time.monotonic(), deadline, "no body-limit failure logged:\n" + self.gw.log_tail())
+            time.sleep(0.1)
+        self.gw.stop()
+        self.assertEqual(queue_rows(self.gw), [])
 
     def test_a_wrong_token_is_refused_clearly_and_nothing_is_stored(self):
         self.up.add_patient()
