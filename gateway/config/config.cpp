@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cctype>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -276,6 +277,90 @@ dbpoll::DbSourceConfig read_db_source(const YAML::Node& n, const std::string& wh
     c.write_back.params = read_parameters(wb["params"], path_of(wbw, "params"), true);
   }
   return c;
+// fhir_sources[i]: an upstream FHIR server polled as a source (adapters/fhir/fhir_poller.hpp).
+fhir::FhirSourceConfig read_fhir_source(const YAML::Node& n, const std::string& where) {
+  check_keys(n, where,
+             {"name", "base_url", "resource_types", "page_size", "interval_ms", "token_file", "token_env", "tls",
+              "backoff_base_ms", "backoff_max_ms", "connect_timeout_ms", "request_timeout_ms", "max_body_bytes",
+              "max_pages_per_poll"});
+  fhir::FhirSourceConfig s;
+  s.name = get<std::string>(n, where, "name", "");
+  if (s.name.empty() || s.name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") !=
+                            std::string::npos) {
+    fail(path_of(where, "name"), "required: letters, digits, '.', '_' or '-' (it names the source and its records)");
+  }
+  s.base_url = get<std::string>(n, where, "base_url", "");
+  if (!(s.base_url.starts_with("http://") || s.base_url.starts_with("https://")) ||
+      s.base_url.find_first_of("?#@") != std::string::npos) {
+    fail(path_of(where, "base_url"), "required: http(s)://host[:port][/path], without query or user@");
+  }
+  while (s.base_url.size() > 8 && s.base_url.back() == '/') s.base_url.pop_back();
+  if (!n["resource_types"]) fail(path_of(where, "resource_types"), "required (Patient, Observation, ...)");
+  s.resource_types = string_list(n["resource_types"], path_of(where, "resource_types"));
+  if (s.resource_types.empty()) fail(path_of(where, "resource_types"), "needs at least one type");
+  std::set<std::string> seen_types;
+  for (std::size_t i = 0; i < s.resource_types.size(); ++i) {
+    const std::string& t = s.resource_types[i];
+    static const std::set<std::string> kTypes{"Patient",        "Encounter",         "Observation", "DiagnosticReport",
+                                              "ServiceRequest", "DocumentReference", "ImagingStudy"};
+    const std::string tw = path_of(where, "resource_types") + "[" + std::to_string(i) + "]";
+    if (!kTypes.count(t)) {
+      fail(tw, "'" + t +
+                   "' is not a type the archive takes (Patient, Encounter, Observation, DiagnosticReport, "
+                   "ServiceRequest, DocumentReference, ImagingStudy)");
+    }
+    if (!seen_types.insert(t).second) fail(tw, "'" + t + "' is listed twice");
+  }
+  s.page_size = static_cast<unsigned>(get_count(n, where, "page_size", s.page_size, 1, 1000));
+  s.interval = std::chrono::milliseconds(get_count(n, where, "interval_ms", s.interval.count(), 10, 86'400'000));
+  const std::string token_file = existing_file(n, where, "token_file", false);
+  const std::string token_env = get<std::string>(n, where, "token_env", "");
+  if (!token_file.empty() && !token_env.empty())
+    fail(path_of(where, "token_env"), "give token_file or token_env, not both");
+  if (!token_file.empty()) {
+    std::ifstream in(token_file, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    s.bearer_token = ss.str();
+    while (!s.bearer_token.empty() && std::isspace(static_cast<unsigned char>(s.bearer_token.back()))) {
+      s.bearer_token.pop_back();
+    }
+    if (!in || s.bearer_token.empty())
+      fail(path_of(where, "token_file"), "'" + token_file + "' is unreadable or empty");
+  } else if (!token_env.empty()) {
+    const char* v = std::getenv(token_env.c_str());
+    if (v == nullptr || *v == '\0')
+      fail(path_of(where, "token_env"), "the environment variable '" + token_env + "' is not set");
+    s.bearer_token = v;
+  }
+  // The token goes into a header line: a line break in it would inject headers.
+  if (s.bearer_token.find_first_of("\r\n") != std::string::npos) {
+    fail(path_of(where, token_file.empty() ? "token_env" : "token_file"), "the token must be one line");
+  }
+  if (YAML::Node t = n["tls"]) {
+    const std::string tw = path_of(where, "tls");
+    check_keys(t, tw, {"ca", "certificate", "private_key"});
+    s.tls_ca = existing_file(t, tw, "ca", false);
+    s.tls_certificate = existing_file(t, tw, "certificate", false);
+    s.tls_private_key = existing_file(t, tw, "private_key", false);
+    if (s.tls_certificate.empty() != s.tls_private_key.empty()) {
+      fail(path_of(tw, s.tls_certificate.empty() ? "certificate" : "private_key"),
+           "mutual TLS needs both certificate and private_key");
+    }
+    if (!s.base_url.starts_with("https://")) fail(tw, "given, but base_url is not https://");
+  }
+  s.backoff_base =
+      std::chrono::milliseconds(get_count(n, where, "backoff_base_ms", s.backoff_base.count(), 1, 86'400'000));
+  s.backoff_max =
+      std::chrono::milliseconds(get_count(n, where, "backoff_max_ms", s.backoff_max.count(), 1, 86'400'000));
+  if (s.backoff_max < s.backoff_base) fail(path_of(where, "backoff_max_ms"), "must not be below backoff_base_ms");
+  s.connect_timeout =
+      std::chrono::milliseconds(get_count(n, where, "connect_timeout_ms", s.connect_timeout.count(), 10, 600'000));
+  s.request_timeout =
+      std::chrono::milliseconds(get_count(n, where, "request_timeout_ms", s.request_timeout.count(), 10, 3'600'000));
+  s.max_body_bytes = get_count(n, where, "max_body_bytes", s.max_body_bytes, 1024, 1ull << 31);
+  s.max_pages_per_poll = get_count(n, where, "max_pages_per_poll", s.max_pages_per_poll, 1, 10'000'000);
+  return s;
 }
 
 GatewayConfig read(const YAML::Node& root) {
@@ -283,8 +368,18 @@ GatewayConfig read(const YAML::Node& root) {
   if (!root || root.IsNull()) fail("config", "empty");
   check_keys(root, "",
              {"log", "queue", "listeners", "io_threads", "stats_interval_s", "site", "crm_store", "pipeline", "fhir",
-              "db_sources"});
+              "db_sources", "fhir_sources"});
   if (YAML::Node f = root["fhir"]) g.fhir = read_fhir(f);
+  if (YAML::Node srcs = root["fhir_sources"]) {
+    if (!srcs.IsSequence()) fail("fhir_sources", "expected a list");
+    std::set<std::string> names;
+    for (std::size_t i = 0; i < srcs.size(); ++i) {
+      const std::string where = "fhir_sources[" + std::to_string(i) + "]";
+      fhir::FhirSourceConfig s = read_fhir_source(srcs[i], where);
+      if (!names.insert(s.name).second) fail(path_of(where, "name"), "'" + s.name + "' is used by another source");
+      g.fhir_sources.push_back(std::move(s));
+    }
+  }
   g.site = existing_file(root, "", "site", false);
   if (YAML::Node c = root["crm_store"]) {
     check_keys(c, "crm_store", {"path"});

@@ -10,6 +10,7 @@
 #include "adapters/dbpoll/db_source_config.hpp"
 #include "adapters/fhir/access.hpp"
 #include "adapters/fhir/fhir_api.hpp"
+#include "adapters/fhir/fhir_source_config.hpp"
 #include "adapters/fhir/http_server_config.hpp"
 #include "adapters/mllp/listener_config.hpp"
 #include "gateway/core/expected.hpp"
@@ -62,6 +63,7 @@ struct GatewayConfig {
   PipelineConfig pipeline;
   FhirConfig fhir;
   std::vector<dbpoll::DbSourceConfig> db_sources;  // databases polled over ODBC (adapters/dbpoll)
+  std::vector<fhir::FhirSourceConfig> fhir_sources;  // upstream FHIR servers polled (fhir_poller.hpp)
 };
 
 // Reads and validates a config file. Relative paths in it are taken relative to the working

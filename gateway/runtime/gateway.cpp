@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "adapters/dbpoll/db_poller.hpp"
+#include "adapters/fhir/fhir_poller.hpp"
 #include "adapters/mllp/listener.hpp"
 #include "gateway/core/backpressure.hpp"
 #include "gateway/core/log.hpp"
@@ -159,7 +160,23 @@ int run_gateway(const config::GatewayConfig& cfg) {
     }
     fhir = std::move(*f);
   }
-  if (listeners.empty() && !fhir && pollers.empty()) {
+  // Upstream FHIR servers polled as sources: coroutines on this io_context (fhir_poller.hpp).
+  std::vector<std::unique_ptr<fhir::FhirPoller>> fhir_pollers;
+  for (const auto& sc : cfg.fhir_sources) {
+    auto p = fhir::FhirPoller::create(io, sc, q);
+    if (!p) {
+      std::cerr << "medgw serve: " << p.error() << "\n";
+      pollers.clear();
+      for (auto& started : listeners) started->stop();
+      if (fhir) fhir->stop();
+      if (workers) workers->stop();
+      close_queue(q);
+      return 1;
+    }
+    fhir_pollers.push_back(std::move(*p));
+  }
+  for (auto& p : fhir_pollers) p->start();
+  if (listeners.empty() && !fhir && pollers.empty() && fhir_pollers.empty()) {
     log::warn("gateway.no_listeners", {{"hint", "add a listeners: entry (or fhir:) to the config"}});
   }
 
@@ -203,6 +220,7 @@ int run_gateway(const config::GatewayConfig& cfg) {
     log::info("gateway.stopping", {{"signal", signal}});
     for (auto& l : listeners) l->stop();
     for (auto& p : pollers) p->request_stop();
+    for (auto& p : fhir_pollers) p->stop();  // a page being committed finishes; its watermark is stored
     // FHIR writes waiting for the archive are answered 202 now (they are durable); the server then
     // stops accepting and closes its connections after their answers.
     notifier.shutdown();
@@ -224,6 +242,7 @@ int run_gateway(const config::GatewayConfig& cfg) {
   for (auto& p : pollers) p->stop();
   log_db_pollers(pollers);
   pollers.clear();
+  fhir_pollers.clear();
   // Listeners are done (their commits and ACKs went out); now let the workers apply what they
   // have mapped, then close the queue and the store.
   if (workers) {
