@@ -277,6 +277,8 @@ dbpoll::DbSourceConfig read_db_source(const YAML::Node& n, const std::string& wh
     c.write_back.params = read_parameters(wb["params"], path_of(wbw, "params"), true);
   }
   return c;
+}
+
 // fhir_sources[i]: an upstream FHIR server polled as a source (adapters/fhir/fhir_poller.hpp).
 fhir::FhirSourceConfig read_fhir_source(const YAML::Node& n, const std::string& where) {
   check_keys(n, where,
