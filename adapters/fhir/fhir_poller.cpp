@@ -119,7 +119,7 @@ PollFailure failure(std::string reason) {
 
 struct FetchResult {
   PollFailure failure;
-  HttpResponse response;
+  ClientResponse response;
 };
 
 struct PatientResult {

@@ -117,13 +117,18 @@ struct HttpClient::Impl {
 
   // `started`: some of the response arrived (then it is not retried on a new connection).
   template <class Stream>
-  awaitable<HttpResult> exchange(Stream& s, const std::string& target, const HttpHeaders& headers, bool& started) {
+  awaitable<HttpResult> exchange(Stream& s, http::verb verb, const std::string& target, const HttpHeaders& headers,
+                                 const std::string& body, bool& started) {
     HttpResult result;
-    http::request<http::empty_body> req{http::verb::get, target, 11};
+    http::request<http::string_body> req{verb, target, 11};
     req.set(http::field::host, cfg.origin.host);
     req.set(http::field::user_agent, "medgw");
     req.keep_alive(true);
     for (const auto& [k, v] : headers) req.set(k, v);
+    if (verb != http::verb::get) {
+      req.body() = body;
+      req.prepare_payload();
+    }
     beast::get_lowest_layer(s).expires_after(cfg.request_timeout);
     auto [wec, wn] = co_await http::async_write(s, req, kTuple);
     if (wec == beast::error::timeout) {
@@ -165,7 +170,7 @@ struct HttpClient::Impl {
     co_return result;
   }
 
-  awaitable<HttpResult> get(std::string target, HttpHeaders headers) {
+  awaitable<HttpResult> send(http::verb verb, std::string target, HttpHeaders headers, std::string body) {
     HttpResult r;
     for (int attempt = 0;; ++attempt) {
       const bool reused = is_open();
@@ -179,9 +184,9 @@ struct HttpClient::Impl {
       bool started = false;
       r.error = "not connected";
       if (auto* p = std::get_if<beast::tcp_stream>(&stream)) {
-        r = co_await exchange(*p, target, headers, started);
+        r = co_await exchange(*p, verb, target, headers, body, started);
       } else if (auto* t = std::get_if<beast::ssl_stream<beast::tcp_stream>>(&stream)) {
-        r = co_await exchange(*t, target, headers, started);
+        r = co_await exchange(*t, verb, target, headers, body, started);
       }
       if (r.ok()) co_return r;
       reset();
@@ -224,7 +229,11 @@ HttpClient::HttpClient(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 HttpClient::~HttpClient() = default;
 
 awaitable<HttpResult> HttpClient::get(std::string target, HttpHeaders headers) {
-  return impl_->get(std::move(target), std::move(headers));
+  return impl_->send(http::verb::get, std::move(target), std::move(headers), {});
+}
+
+awaitable<HttpResult> HttpClient::post(std::string target, HttpHeaders headers, std::string body) {
+  return impl_->send(http::verb::post, std::move(target), std::move(headers), std::move(body));
 }
 
 void HttpClient::close() {

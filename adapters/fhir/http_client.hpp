@@ -1,12 +1,13 @@
 #pragma once
-// An HTTP/1.1 client for one origin (scheme, host, port), for the FHIR poller: one keep-alive
+// An HTTP/1.1 client for one origin (scheme, host, port), for the FHIR poller and destination: one keep-alive
 // connection reused across requests (reopened when the server closed it), TLS 1.2+ with the
 // server verified against a CA file (or the system's store) and its host name, an optional client
 // certificate (mutual TLS), a deadline on connect (resolve, TCP, handshake) and one on each
 // request (write + read of the whole response), and limits on the header and body sizes.
 //
-// GET only, and every GET is idempotent: when a reused connection fails before a response starts
-// (the server closed it while it sat idle) the request is sent once more on a fresh connection.
+// GET and POST, both treated as idempotent: when a reused connection fails before a response
+// starts (the server closed it while it sat idle) the request is sent once more on a fresh
+// connection. The FHIR destination's POSTs are transactions of conditional updates, safe to repeat.
 //
 // Runs on the executor it is given, in coroutines; not thread-safe: one request at a time (the
 // poller of one upstream is one coroutine). Heavy headers stay in the .cpp; this one pulls in
@@ -51,7 +52,8 @@ struct HttpClientConfig {
   std::size_t max_body_bytes = 64u << 20;
 };
 
-struct HttpResponse {
+// (Not HttpResponse: that is the server side's, http_message.hpp, in the same namespace.)
+struct ClientResponse {
   unsigned status = 0;
   std::string content_type;
   std::string retry_after;  // the Retry-After header, as sent
@@ -65,7 +67,7 @@ struct HttpResponse {
 // built as named locals, a form the rest of the code base also uses.
 struct HttpResult {
   std::string error;
-  HttpResponse response;
+  ClientResponse response;
   bool ok() const { return error.empty(); }
 };
 
@@ -80,6 +82,9 @@ class HttpClient {
 
   // GET `target` (an origin-form path with query: "/fhir/Patient?_count=10").
   boost::asio::awaitable<HttpResult> get(std::string target, HttpHeaders headers);
+  // POST `body` to `target` (the FHIR destination's transaction Bundles). Retried once on a fresh
+  // connection like a GET, so only for requests that are safe to repeat (conditional updates are).
+  boost::asio::awaitable<HttpResult> post(std::string target, HttpHeaders headers, std::string body);
 
   // Closes the connection; a request in flight fails at once. Call on the client's executor.
   void close();

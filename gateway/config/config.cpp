@@ -10,6 +10,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "adapters/fhir/http_client.hpp"
+
 namespace medgw::config {
 namespace {
 
@@ -19,7 +21,9 @@ struct ConfigError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-[[noreturn]] void fail(const std::string& where, const std::string& why) { throw ConfigError(where + ": " + why); }
+[[noreturn]] void fail(const std::string& where, const std::string& why) {
+  throw ConfigError(where + ": " + why);
+}
 
 void check_keys(const YAML::Node& node, const std::string& where, const std::set<std::string>& allowed) {
   if (!node.IsMap()) fail(where, "expected a mapping");
@@ -33,7 +37,9 @@ void check_keys(const YAML::Node& node, const std::string& where, const std::set
   }
 }
 
-std::string path_of(const std::string& where, const std::string& key) { return where.empty() ? key : where + "." + key; }
+std::string path_of(const std::string& where, const std::string& key) {
+  return where.empty() ? key : where + "." + key;
+}
 
 template <class T>
 T get(const YAML::Node& node, const std::string& where, const std::string& key, T fallback) {
@@ -49,8 +55,8 @@ T get(const YAML::Node& node, const std::string& where, const std::string& key, 
   }
 }
 
-std::uint64_t get_count(const YAML::Node& node, const std::string& where, const std::string& key, std::uint64_t fallback,
-                        std::uint64_t min, std::uint64_t max) {
+std::uint64_t get_count(const YAML::Node& node, const std::string& where, const std::string& key,
+                        std::uint64_t fallback, std::uint64_t min, std::uint64_t max) {
   long long v = get<long long>(node, where, key, static_cast<long long>(fallback));
   if (v < static_cast<long long>(min) || static_cast<unsigned long long>(v) > max) {
     fail(path_of(where, key), "must be between " + std::to_string(min) + " and " + std::to_string(max));
@@ -82,10 +88,10 @@ TlsConfig read_tls(const YAML::Node& t, const std::string& tw) {
 }
 
 mllp::ListenerConfig read_listener(const YAML::Node& n, const std::string& where) {
-  check_keys(n, where,
-             {"name", "protocol", "bind", "port", "max_frame_bytes", "max_connections", "frame_timeout_ms",
-              "idle_timeout_ms", "write_timeout_ms", "mllp_release", "default_charset", "ack_application",
-              "ack_facility", "log_content", "tls"});
+  check_keys(
+      n, where,
+      {"name", "protocol", "bind", "port", "max_frame_bytes", "max_connections", "frame_timeout_ms", "idle_timeout_ms",
+       "write_timeout_ms", "mllp_release", "default_charset", "ack_application", "ack_facility", "log_content", "tls"});
   mllp::ListenerConfig c;
   c.name = get<std::string>(n, where, "name", "");
   if (c.name.empty()) fail(path_of(where, "name"), "required (it names the source in logs and the queue)");
@@ -95,14 +101,18 @@ mllp::ListenerConfig read_listener(const YAML::Node& n, const std::string& where
   c.port = static_cast<std::uint16_t>(get_count(n, where, "port", c.port, 0, 65535));
   c.max_frame_bytes = get_count(n, where, "max_frame_bytes", c.max_frame_bytes, 1024, 1ull << 30);
   c.max_connections = get_count(n, where, "max_connections", c.max_connections, 1, 100'000);
-  c.frame_timeout = std::chrono::milliseconds(get_count(n, where, "frame_timeout_ms", c.frame_timeout.count(), 10, 86'400'000));
-  c.idle_timeout = std::chrono::milliseconds(get_count(n, where, "idle_timeout_ms", c.idle_timeout.count(), 10, 86'400'000));
-  c.write_timeout = std::chrono::milliseconds(get_count(n, where, "write_timeout_ms", c.write_timeout.count(), 10, 86'400'000));
+  c.frame_timeout =
+      std::chrono::milliseconds(get_count(n, where, "frame_timeout_ms", c.frame_timeout.count(), 10, 86'400'000));
+  c.idle_timeout =
+      std::chrono::milliseconds(get_count(n, where, "idle_timeout_ms", c.idle_timeout.count(), 10, 86'400'000));
+  c.write_timeout =
+      std::chrono::milliseconds(get_count(n, where, "write_timeout_ms", c.write_timeout.count(), 10, 86'400'000));
   c.mllp_release = static_cast<int>(get_count(n, where, "mllp_release", 1, 1, 2));
   std::string charset = get<std::string>(n, where, "default_charset", "");
   if (!charset.empty()) {
     auto cs = hl7v2::find_charset(charset);
-    if (!cs || !cs->supported) fail(path_of(where, "default_charset"), "unknown or unsupported charset '" + charset + "'");
+    if (!cs || !cs->supported)
+      fail(path_of(where, "default_charset"), "unknown or unsupported charset '" + charset + "'");
     c.default_charset = *cs;
   }
   c.ack_application = get<std::string>(n, where, "ack_application", c.ack_application);
@@ -142,13 +152,14 @@ FhirConfig read_fhir(const YAML::Node& n) {
   f.server.max_header_bytes = get_count(n, where, "max_header_bytes", f.server.max_header_bytes, 1024, 1u << 20);
   f.server.max_connections = get_count(n, where, "max_connections", f.server.max_connections, 1, 100'000);
   f.api.max_batch_entries = get_count(n, where, "max_bundle_entries", f.api.max_batch_entries, 1, 100'000);
-  f.server.read_timeout = std::chrono::milliseconds(
-      get_count(n, where, "read_timeout_ms", f.server.read_timeout.count(), 10, 86'400'000));
-  f.server.idle_timeout = std::chrono::milliseconds(
-      get_count(n, where, "idle_timeout_ms", f.server.idle_timeout.count(), 10, 86'400'000));
+  f.server.read_timeout =
+      std::chrono::milliseconds(get_count(n, where, "read_timeout_ms", f.server.read_timeout.count(), 10, 86'400'000));
+  f.server.idle_timeout =
+      std::chrono::milliseconds(get_count(n, where, "idle_timeout_ms", f.server.idle_timeout.count(), 10, 86'400'000));
   f.server.write_timeout = std::chrono::milliseconds(
       get_count(n, where, "write_timeout_ms", f.server.write_timeout.count(), 10, 86'400'000));
-  f.server.handler_threads = static_cast<unsigned>(get_count(n, where, "handler_threads", f.server.handler_threads, 1, 256));
+  f.server.handler_threads =
+      static_cast<unsigned>(get_count(n, where, "handler_threads", f.server.handler_threads, 1, 256));
   f.apply_wait = std::chrono::milliseconds(get_count(n, where, "apply_wait_ms", f.apply_wait.count(), 0, 600'000));
   if (YAML::Node t = n["tls"]) f.server.tls = read_tls(t, path_of(where, "tls"));
   if (YAML::Node keys = n["api_keys"]) {
@@ -160,7 +171,8 @@ FhirConfig read_fhir(const YAML::Node& n) {
       k.client = get<std::string>(keys[i], kw, "client", "");
       if (k.client.empty()) fail(path_of(kw, "client"), "required (it names the client in the audit trail)");
       k.token_sha256 = get<std::string>(keys[i], kw, "token_sha256", "");
-      if (k.token_sha256.size() != 64 || k.token_sha256.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos) {
+      if (k.token_sha256.size() != 64 ||
+          k.token_sha256.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos) {
         fail(path_of(kw, "token_sha256"), "must be the 64 hex digits of the token's SHA-256 (medgw fhir hash-token)");
       }
       if (!keys[i]["scopes"]) fail(path_of(kw, "scopes"), "required (system/*.read, system/Observation.write, ...)");
@@ -225,13 +237,15 @@ bool has_password_key(const std::string& connection) {
 }
 
 dbpoll::DbSourceConfig read_db_source(const YAML::Node& n, const std::string& where) {
-  check_keys(n, where,
-             {"name", "connection", "password_file", "password_env", "query", "params", "timestamp_column", "key_column",
-              "ordering_column", "initial_watermark", "poll_interval_ms", "batch_size", "encoding", "max_value_bytes",
-              "login_timeout_s", "query_timeout_s", "reconnect_base_ms", "reconnect_max_ms", "write_back"});
+  check_keys(
+      n, where,
+      {"name", "connection", "password_file", "password_env", "query", "params", "timestamp_column", "key_column",
+       "ordering_column", "initial_watermark", "poll_interval_ms", "batch_size", "encoding", "max_value_bytes",
+       "login_timeout_s", "query_timeout_s", "reconnect_base_ms", "reconnect_max_ms", "write_back"});
   dbpoll::DbSourceConfig c;
   c.name = get<std::string>(n, where, "name", "");
-  if (c.name.empty()) fail(path_of(where, "name"), "required (it names the source in logs, the queue and the watermark)");
+  if (c.name.empty())
+    fail(path_of(where, "name"), "required (it names the source in logs, the queue and the watermark)");
   c.connection_string = get<std::string>(n, where, "connection", "");
   if (c.connection_string.empty()) fail(path_of(where, "connection"), "required (an ODBC connection string)");
   c.password_file = existing_file(n, where, "password_file", false);
@@ -256,7 +270,8 @@ dbpoll::DbSourceConfig read_db_source(const YAML::Node& n, const std::string& wh
     c.initial_timestamp = get<std::string>(w, ww, "timestamp", c.initial_timestamp);
     c.initial_key = get<std::string>(w, ww, "key", c.initial_key);
   }
-  c.poll_interval = std::chrono::milliseconds(get_count(n, where, "poll_interval_ms", c.poll_interval.count(), 10, 86'400'000));
+  c.poll_interval =
+      std::chrono::milliseconds(get_count(n, where, "poll_interval_ms", c.poll_interval.count(), 10, 86'400'000));
   c.batch_size = get_count(n, where, "batch_size", c.batch_size, 1, 100'000);
   c.encoding = get<std::string>(n, where, "encoding", c.encoding);
   if (auto cs = hl7v2::find_charset(c.encoding); !cs || !cs->supported) {
@@ -265,9 +280,12 @@ dbpoll::DbSourceConfig read_db_source(const YAML::Node& n, const std::string& wh
   c.max_value_bytes = get_count(n, where, "max_value_bytes", c.max_value_bytes, 1, 1ull << 30);
   c.login_timeout_s = static_cast<unsigned>(get_count(n, where, "login_timeout_s", c.login_timeout_s, 0, 3600));
   c.query_timeout_s = static_cast<unsigned>(get_count(n, where, "query_timeout_s", c.query_timeout_s, 0, 86'400));
-  c.reconnect_base = std::chrono::milliseconds(get_count(n, where, "reconnect_base_ms", c.reconnect_base.count(), 1, 3'600'000));
-  c.reconnect_max = std::chrono::milliseconds(get_count(n, where, "reconnect_max_ms", c.reconnect_max.count(), 1, 86'400'000));
-  if (c.reconnect_max < c.reconnect_base) fail(path_of(where, "reconnect_max_ms"), "must not be below reconnect_base_ms");
+  c.reconnect_base =
+      std::chrono::milliseconds(get_count(n, where, "reconnect_base_ms", c.reconnect_base.count(), 1, 3'600'000));
+  c.reconnect_max =
+      std::chrono::milliseconds(get_count(n, where, "reconnect_max_ms", c.reconnect_max.count(), 1, 86'400'000));
+  if (c.reconnect_max < c.reconnect_base)
+    fail(path_of(where, "reconnect_max_ms"), "must not be below reconnect_base_ms");
   if (YAML::Node wb = n["write_back"]) {
     const std::string wbw = path_of(where, "write_back");
     check_keys(wb, wbw, {"statement", "params"});
@@ -277,6 +295,81 @@ dbpoll::DbSourceConfig read_db_source(const YAML::Node& n, const std::string& wh
     c.write_back.params = read_parameters(wb["params"], path_of(wbw, "params"), true);
   }
   return c;
+}
+
+// A bearer token from a file (`file_key`) or an environment variable (`env_key`), one of them or
+// neither; never logged, never in an error.
+std::string read_bearer_token(const YAML::Node& n, const std::string& where, const std::string& file_key,
+                              const std::string& env_key) {
+  std::string token;
+  const std::string token_file = existing_file(n, where, file_key, false);
+  const std::string token_env = get<std::string>(n, where, env_key, "");
+  if (!token_file.empty() && !token_env.empty())
+    fail(path_of(where, env_key), "give " + file_key + " or " + env_key + ", not both");
+  if (!token_file.empty()) {
+    std::ifstream in(token_file, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    token = ss.str();
+    while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) token.pop_back();
+    if (!in || token.empty()) fail(path_of(where, file_key), "'" + token_file + "' is unreadable or empty");
+  } else if (!token_env.empty()) {
+    const char* v = std::getenv(token_env.c_str());
+    if (v == nullptr || *v == '\0')
+      fail(path_of(where, env_key), "the environment variable '" + token_env + "' is not set");
+    token = v;
+  }
+  // The token goes into a header line: a line break in it would inject headers.
+  if (token.find_first_of("\r\n") != std::string::npos) {
+    fail(path_of(where, token_file.empty() ? env_key : file_key), "the token must be one line");
+  }
+  return token;
+}
+
+// The TLS of an HTTPS client (an upstream FHIR server, the FHIR destination).
+struct ClientTls {
+  std::string ca, certificate, private_key;
+};
+
+ClientTls read_client_tls(const YAML::Node& t, const std::string& tw, const std::string& base_url) {
+  check_keys(t, tw, {"ca", "certificate", "private_key"});
+  ClientTls tls;
+  tls.ca = existing_file(t, tw, "ca", false);
+  tls.certificate = existing_file(t, tw, "certificate", false);
+  tls.private_key = existing_file(t, tw, "private_key", false);
+  if (tls.certificate.empty() != tls.private_key.empty()) {
+    fail(path_of(tw, tls.certificate.empty() ? "certificate" : "private_key"),
+         "mutual TLS needs both certificate and private_key");
+  }
+  if (!base_url.starts_with("https://")) fail(tw, "given, but base_url is not https://");
+  return tls;
+}
+
+// fhir_destination: committed change sets to an external FHIR server (fhir_destination.hpp).
+fhir::FhirDestinationConfig read_fhir_destination(const YAML::Node& n) {
+  const std::string where = "fhir_destination";
+  check_keys(n, where,
+             {"base_url", "token_file", "token_env", "tls", "connections", "connect_timeout_ms", "request_timeout_ms",
+              "key_system"});
+  fhir::FhirDestinationConfig d;
+  d.base_url = get<std::string>(n, where, "base_url", "");
+  if (d.base_url.empty()) fail(path_of(where, "base_url"), "required (http(s)://host[:port][/path])");
+  if (auto origin = fhir::parse_http_url(d.base_url); !origin) fail(path_of(where, "base_url"), origin.error());
+  d.bearer_token = read_bearer_token(n, where, "token_file", "token_env");
+  if (YAML::Node t = n["tls"]) {
+    const ClientTls tls = read_client_tls(t, path_of(where, "tls"), d.base_url);
+    d.ca_file = tls.ca;
+    d.certificate = tls.certificate;
+    d.private_key = tls.private_key;
+  }
+  d.connections = static_cast<unsigned>(get_count(n, where, "connections", d.connections, 1, 64));
+  d.connect_timeout =
+      std::chrono::milliseconds(get_count(n, where, "connect_timeout_ms", d.connect_timeout.count(), 10, 600'000));
+  d.request_timeout =
+      std::chrono::milliseconds(get_count(n, where, "request_timeout_ms", d.request_timeout.count(), 10, 3'600'000));
+  d.key_system = get<std::string>(n, where, "key_system", d.key_system);
+  if (d.key_system.empty()) fail(path_of(where, "key_system"), "must not be empty");
+  return d;
 }
 
 // fhir_sources[i]: an upstream FHIR server polled as a source (adapters/fhir/fhir_poller.hpp).
@@ -315,41 +408,12 @@ fhir::FhirSourceConfig read_fhir_source(const YAML::Node& n, const std::string& 
   }
   s.page_size = static_cast<unsigned>(get_count(n, where, "page_size", s.page_size, 1, 1000));
   s.interval = std::chrono::milliseconds(get_count(n, where, "interval_ms", s.interval.count(), 10, 86'400'000));
-  const std::string token_file = existing_file(n, where, "token_file", false);
-  const std::string token_env = get<std::string>(n, where, "token_env", "");
-  if (!token_file.empty() && !token_env.empty())
-    fail(path_of(where, "token_env"), "give token_file or token_env, not both");
-  if (!token_file.empty()) {
-    std::ifstream in(token_file, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    s.bearer_token = ss.str();
-    while (!s.bearer_token.empty() && std::isspace(static_cast<unsigned char>(s.bearer_token.back()))) {
-      s.bearer_token.pop_back();
-    }
-    if (!in || s.bearer_token.empty())
-      fail(path_of(where, "token_file"), "'" + token_file + "' is unreadable or empty");
-  } else if (!token_env.empty()) {
-    const char* v = std::getenv(token_env.c_str());
-    if (v == nullptr || *v == '\0')
-      fail(path_of(where, "token_env"), "the environment variable '" + token_env + "' is not set");
-    s.bearer_token = v;
-  }
-  // The token goes into a header line: a line break in it would inject headers.
-  if (s.bearer_token.find_first_of("\r\n") != std::string::npos) {
-    fail(path_of(where, token_file.empty() ? "token_env" : "token_file"), "the token must be one line");
-  }
+  s.bearer_token = read_bearer_token(n, where, "token_file", "token_env");
   if (YAML::Node t = n["tls"]) {
-    const std::string tw = path_of(where, "tls");
-    check_keys(t, tw, {"ca", "certificate", "private_key"});
-    s.tls_ca = existing_file(t, tw, "ca", false);
-    s.tls_certificate = existing_file(t, tw, "certificate", false);
-    s.tls_private_key = existing_file(t, tw, "private_key", false);
-    if (s.tls_certificate.empty() != s.tls_private_key.empty()) {
-      fail(path_of(tw, s.tls_certificate.empty() ? "certificate" : "private_key"),
-           "mutual TLS needs both certificate and private_key");
-    }
-    if (!s.base_url.starts_with("https://")) fail(tw, "given, but base_url is not https://");
+    const ClientTls tls = read_client_tls(t, path_of(where, "tls"), s.base_url);
+    s.tls_ca = tls.ca;
+    s.tls_certificate = tls.certificate;
+    s.tls_private_key = tls.private_key;
   }
   s.backoff_base =
       std::chrono::milliseconds(get_count(n, where, "backoff_base_ms", s.backoff_base.count(), 1, 86'400'000));
@@ -370,7 +434,8 @@ GatewayConfig read(const YAML::Node& root) {
   if (!root || root.IsNull()) fail("config", "empty");
   check_keys(root, "",
              {"log", "queue", "listeners", "io_threads", "stats_interval_s", "site", "crm_store", "pipeline", "fhir",
-              "db_sources", "fhir_sources"});
+              "db_sources", "fhir_sources", "fhir_destination"});
+  if (YAML::Node d = root["fhir_destination"]) g.fhir_destination = read_fhir_destination(d);
   if (YAML::Node f = root["fhir"]) g.fhir = read_fhir(f);
   if (YAML::Node srcs = root["fhir_sources"]) {
     if (!srcs.IsSequence()) fail("fhir_sources", "expected a list");
@@ -415,11 +480,14 @@ GatewayConfig read(const YAML::Node& root) {
     c.high_watermark = get_count(q, "queue", "high_watermark", c.high_watermark, 1, 1ull << 40);
     c.low_watermark = get_count(q, "queue", "low_watermark", c.low_watermark, 0, 1ull << 40);
     if (c.low_watermark > c.high_watermark) fail("queue.low_watermark", "must not exceed queue.high_watermark");
-    c.dedupe_window = std::chrono::hours(get_count(q, "queue", "dedupe_window_hours", c.dedupe_window.count(), 0, 24 * 3650));
+    c.dedupe_window =
+        std::chrono::hours(get_count(q, "queue", "dedupe_window_hours", c.dedupe_window.count(), 0, 24 * 3650));
     c.retention = std::chrono::hours(24 * get_count(q, "queue", "retention_days", c.retention.count() / 24, 0, 3650));
     c.max_attempts = static_cast<std::uint32_t>(get_count(q, "queue", "max_attempts", c.max_attempts, 1, 1000));
-    c.backoff_base = std::chrono::milliseconds(get_count(q, "queue", "backoff_base_ms", c.backoff_base.count(), 1, 86'400'000));
-    c.backoff_max = std::chrono::milliseconds(get_count(q, "queue", "backoff_max_ms", c.backoff_max.count(), 1, 86'400'000));
+    c.backoff_base =
+        std::chrono::milliseconds(get_count(q, "queue", "backoff_base_ms", c.backoff_base.count(), 1, 86'400'000));
+    c.backoff_max =
+        std::chrono::milliseconds(get_count(q, "queue", "backoff_max_ms", c.backoff_max.count(), 1, 86'400'000));
     std::string policy = get<std::string>(q, "queue", "park_policy", "block_key");
     if (policy != "block_key" && policy != "skip") fail("queue.park_policy", "must be block_key or skip");
     c.park_blocks_key = policy == "block_key";

@@ -4,12 +4,14 @@
 // and port conflicts are errors that name the key (`listeners[1].tls.certificate: ...`).
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "adapters/dbpoll/db_source_config.hpp"
 #include "adapters/fhir/access.hpp"
 #include "adapters/fhir/fhir_api.hpp"
+#include "adapters/fhir/fhir_destination.hpp"
 #include "adapters/fhir/fhir_source_config.hpp"
 #include "adapters/fhir/http_server_config.hpp"
 #include "adapters/mllp/listener_config.hpp"
@@ -19,16 +21,16 @@ namespace medgw::config {
 
 struct QueueConfig {
   std::string path = "./var/queue";
-  std::size_t max_batch = 4096;                     // appends per fsync'd write
-  std::chrono::microseconds max_batch_wait{0};      // extra wait to gather a batch
-  std::uint64_t high_watermark = 500'000;           // undelivered envelopes: stop reading above
-  std::uint64_t low_watermark = 250'000;            // resume below
+  std::size_t max_batch = 4096;                 // appends per fsync'd write
+  std::chrono::microseconds max_batch_wait{0};  // extra wait to gather a batch
+  std::uint64_t high_watermark = 500'000;       // undelivered envelopes: stop reading above
+  std::uint64_t low_watermark = 250'000;        // resume below
   std::chrono::hours dedupe_window{72};
   std::chrono::hours retention{24 * 7};
   std::uint32_t max_attempts = 10;
   std::chrono::milliseconds backoff_base{1'000};
   std::chrono::milliseconds backoff_max{300'000};
-  bool park_blocks_key = true;                      // park_policy: block_key | skip
+  bool park_blocks_key = true;  // park_policy: block_key | skip
 };
 
 // The CRM store the pipeline delivers to (SQLite, the embedded default).
@@ -37,8 +39,8 @@ struct CrmStoreConfig {
 };
 
 struct PipelineConfig {
-  bool enabled = true;        // false: ingest only (the queue fills; nothing is delivered)
-  unsigned workers = 2;       // mapping threads
+  bool enabled = true;          // false: ingest only (the queue fills; nothing is delivered)
+  unsigned workers = 2;         // mapping threads
   std::size_t batch_max = 256;  // change sets per CRM transaction
 };
 
@@ -62,8 +64,10 @@ struct GatewayConfig {
   CrmStoreConfig crm_store;
   PipelineConfig pipeline;
   FhirConfig fhir;
-  std::vector<dbpoll::DbSourceConfig> db_sources;  // databases polled over ODBC (adapters/dbpoll)
+  std::vector<dbpoll::DbSourceConfig> db_sources;    // databases polled over ODBC (adapters/dbpoll)
   std::vector<fhir::FhirSourceConfig> fhir_sources;  // upstream FHIR servers polled (fhir_poller.hpp)
+  // Where committed change sets also go (fhir_destination.hpp); unset: the CRM store only.
+  std::optional<fhir::FhirDestinationConfig> fhir_destination;
 };
 
 // Reads and validates a config file. Relative paths in it are taken relative to the working

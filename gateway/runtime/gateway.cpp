@@ -1,9 +1,9 @@
 #include "gateway/runtime/gateway.hpp"
 
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <atomic>
 #include <csignal>
 #include <iostream>
 #include <memory>
@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "adapters/dbpoll/db_poller.hpp"
+#include "adapters/fhir/fhir_destination.hpp"
 #include "adapters/fhir/fhir_poller.hpp"
 #include "adapters/mllp/listener.hpp"
 #include "gateway/core/backpressure.hpp"
@@ -60,7 +61,9 @@ void log_pipeline(const pipeline::PipelineCounters& c) {
                                {"already_applied", c.already_applied.load()},
                                {"parked", c.parked.load()},
                                {"retried", c.retried.load()},
-                               {"batches", c.batches.load()}});
+                               {"batches", c.batches.load()},
+                               {"delivered", c.delivered.load()},
+                               {"delivery_retries", c.delivery_retries.load()}});
 }
 
 void log_db_pollers(const std::vector<dbpoll::DbPollerPtr>& pollers) {
@@ -108,11 +111,26 @@ int run_gateway(const config::GatewayConfig& cfg) {
   // FHIR writes wait on it for their envelope to reach the archive.
   pipeline::ApplyNotifier notifier;
   std::unique_ptr<pipeline::Pipeline> workers;
+  // After the CRM store, change sets may also go to an external FHIR server (fhir_destination).
+  std::unique_ptr<fhir::FhirDestination> destination;
+  if (cfg.fhir_destination) {
+    if (!delivery) {
+      log::warn("gateway.destination_idle", {{"hint", "fhir_destination needs the pipeline: nothing is delivered"}});
+    } else {
+      auto d = fhir::FhirDestination::create(*cfg.fhir_destination);
+      if (!d) {
+        std::cerr << "medgw serve: " << d.error() << "\n";
+        close_queue(q);
+        return 1;
+      }
+      destination = std::move(*d);
+    }
+  }
   if (delivery) {
     workers = std::make_unique<pipeline::Pipeline>(
         q, *delivery->store, *delivery->mapper,
         pipeline::PipelineConfig{cfg.pipeline.workers, cfg.pipeline.batch_max, std::chrono::milliseconds(20)},
-        &notifier);
+        &notifier, destination.get());
     workers->start();
   }
 
@@ -229,7 +247,8 @@ int run_gateway(const config::GatewayConfig& cfg) {
     retention_timer.cancel();
   });
   log::info("gateway.started", {{"listeners", static_cast<std::uint64_t>(listeners.size())},
-                                {"queue", cfg.queue.path}, {"io_threads", cfg.io_threads}});
+                                {"queue", cfg.queue.path},
+                                {"io_threads", cfg.io_threads}});
 
   std::vector<std::thread> threads;
   for (unsigned i = 1; i < cfg.io_threads; ++i) threads.emplace_back([&io] { io.run(); });
