@@ -28,7 +28,8 @@ std::string trim(std::string_view s) {
 
 // "YYYY-MM-DD" checked for plausible ranges (not the calendar: the store keeps what was sent).
 std::optional<std::string> date_part(std::string_view s) {
-  if (s.size() == 8 && digits(s)) return std::string(s.substr(0, 4)) + "-" + std::string(s.substr(4, 2)) + "-" + std::string(s.substr(6, 2));
+  if (s.size() == 8 && digits(s))
+    return std::string(s.substr(0, 4)) + "-" + std::string(s.substr(4, 2)) + "-" + std::string(s.substr(6, 2));
   if (s.size() != 10 || s[4] != '-' || s[7] != '-' || !digits(s.substr(0, 4)) || !digits(s.substr(5, 2)) ||
       !digits(s.substr(8, 2))) {
     return std::nullopt;
@@ -73,8 +74,9 @@ std::optional<std::string> fhir_date_time(std::string_view db_value, std::string
     auto d = date_part(s.substr(0, 8));
     if (!d) return std::nullopt;
     date = *d;
-    if (s.size() >= 12) time = std::string(s.substr(8, 2)) + ":" + std::string(s.substr(10, 2)) + ":" +
-                               (s.size() == 14 ? std::string(s.substr(12, 2)) : std::string("00"));
+    if (s.size() >= 12)
+      time = std::string(s.substr(8, 2)) + ":" + std::string(s.substr(10, 2)) + ":" +
+             (s.size() == 14 ? std::string(s.substr(12, 2)) : std::string("00"));
     s = {};
   } else {
     auto d = date_part(s.substr(0, 10));

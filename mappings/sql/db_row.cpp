@@ -9,8 +9,7 @@ namespace medgw::sql {
 
 const DbValue* DbRow::find(std::string_view name) const {
   for (const auto& [column, value] : columns) {
-    if (column.size() == name.size() &&
-        std::equal(column.begin(), column.end(), name.begin(), [](char a, char b) {
+    if (column.size() == name.size() && std::equal(column.begin(), column.end(), name.begin(), [](char a, char b) {
           return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
         })) {
       return &value;
@@ -28,7 +27,8 @@ Expected<DbRow, std::string> parse_db_row(std::string_view json) {
     row.source.assign(s->value.GetString(), s->value.GetStringLength());
   }
   const auto cols = d.FindMember("columns");
-  if (cols == d.MemberEnd() || !cols->value.IsObject()) return unexpected(std::string("the row has no \"columns\" object"));
+  if (cols == d.MemberEnd() || !cols->value.IsObject())
+    return unexpected(std::string("the row has no \"columns\" object"));
   for (const auto& m : cols->value.GetObject()) {
     DbValue v;
     if (m.value.IsString()) {

@@ -126,7 +126,8 @@ Expected<model::ChangeSet, RowMapError> map_row(const RowMapping& m, const DbRow
   if (const std::string sex = in.get(m.patient.sex, "patient.sex"); !sex.empty()) {
     record.patient.gender = gender(m.patient, sex);
     if (record.patient.gender.empty()) {
-      warn("patient.sex", "column '" + m.patient.sex + "' holds a value neither table 0001 nor sex_map knows; left out");
+      warn("patient.sex",
+           "column '" + m.patient.sex + "' holds a value neither table 0001 nor sex_map knows; left out");
     }
   }
   if (const std::string birth = in.get(m.patient.birth_date, "patient.birth_date"); !birth.empty()) {
@@ -149,7 +150,8 @@ Expected<model::ChangeSet, RowMapError> map_row(const RowMapping& m, const DbRow
     e.resource.status = "unknown";  // a result table says nothing of the visit's progress
     if (const std::string cls = in.get(m.visit.patient_class, "visit.class"); !cls.empty()) {
       e.resource.class_ = v2::vocab::encounter_class(cls);
-      if (e.resource.class_.empty()) warn("visit.class", "column '" + m.visit.patient_class + "' is not a table 0004 code");
+      if (e.resource.class_.empty())
+        warn("visit.class", "column '" + m.visit.patient_class + "' is not a table 0004 code");
     }
     encounter_ref = "Encounter/" + visit;
     out.encounters.push_back(std::move(e));
@@ -231,8 +233,8 @@ Expected<model::ChangeSet, RowMapError> map_row(const RowMapping& m, const DbRow
     if (auto it = m.observation.flag_map.find(flag); it != m.observation.flag_map.end()) code0078 = it->second;
     const std::string code3 = v2::vocab::interpretation(code0078);
     if (code3.empty()) {
-      warn("observation.abnormal_flag",
-           "column '" + m.observation.abnormal_flag + "' holds a value neither table 0078 nor flag_map knows; kept as text");
+      warn("observation.abnormal_flag", "column '" + m.observation.abnormal_flag +
+                                            "' holds a value neither table 0078 nor flag_map knows; kept as text");
       o.interpretation.push_back({{}, flag});
     } else {
       o.interpretation.push_back({{{std::string(v2::vocab::kV3Interpretation), "", code3, ""}}, ""});
@@ -244,7 +246,8 @@ Expected<model::ChangeSet, RowMapError> map_row(const RowMapping& m, const DbRow
     if (is_fhir_report_status(obs_status) && obs_status != "partial" && obs_status != "appended") {
       o.status = obs_status;
     } else {
-      warn("observation.status", "column '" + m.observation.status + "' is not a table 0085 code; the report's status used");
+      warn("observation.status",
+           "column '" + m.observation.status + "' is not a table 0085 code; the report's status used");
     }
   }
   if (o.status.empty()) o.status = observation_status_of(r.status);

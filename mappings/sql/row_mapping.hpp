@@ -24,39 +24,39 @@ struct IdentifierColumn {
 
 struct PatientColumns {
   std::vector<IdentifierColumn> identifiers;  // at least one; the first non-empty keys the record
-  std::string name;        // the whole name as one text (HumanName.text; Chinese names are one text)
-  std::string sex;         // table 0001 codes (M, F, O, U, A, N), FHIR codes, 男/女, or sex_map
+  std::string name;                           // the whole name as one text (HumanName.text; Chinese names are one text)
+  std::string sex;                            // table 0001 codes (M, F, O, U, A, N), FHIR codes, 男/女, or sex_map
   std::map<std::string, std::string> sex_map;  // value as stored -> male|female|other|unknown
   std::string birth_date;
 };
 
 struct VisitColumns {
-  std::string number;  // Encounter business key; empty: no Encounter
+  std::string number;         // Encounter business key; empty: no Encounter
   std::string patient_class;  // table 0004 codes (I, O, E...)
 };
 
 struct ReportColumns {
-  std::string key;     // required: groups rows into one DiagnosticReport
-  std::string code;    // local report code (mapped by the site's code maps)
-  std::string name;    // its display text
-  std::string time;    // effectiveDateTime
-  std::string issued;  // when it was signed
-  std::string status;  // table 0123 codes (F, P, C...), FHIR codes, or status_map
+  std::string key;                                // required: groups rows into one DiagnosticReport
+  std::string code;                               // local report code (mapped by the site's code maps)
+  std::string name;                               // its display text
+  std::string time;                               // effectiveDateTime
+  std::string issued;                             // when it was signed
+  std::string status;                             // table 0123 codes (F, P, C...), FHIR codes, or status_map
   std::map<std::string, std::string> status_map;  // value as stored -> FHIR report status
-  std::string default_status = "final";  // no status column, or an empty value
-  std::string category = "LAB";          // table 0074 (LAB, RAD, ...), a constant for the table
+  std::string default_status = "final";           // no status column, or an empty value
+  std::string category = "LAB";                   // table 0074 (LAB, RAD, ...), a constant for the table
 };
 
 struct ObservationColumns {
-  std::string code;     // required: the local code, mapped to LOINC by the site's code maps
-  std::string name;     // its display text
-  std::string value;    // a decimal (with an optional <, <=, >, >=) is a Quantity, else text
-  std::string unit;     // unit text as stored; the site's units section makes it UCUM
-  std::string reference_range;  // "3.5-5.1", "<5", ... as in OBX-7
-  std::string abnormal_flag;    // table 0078 codes (H, L, N, A, HH, LL...), or flag_map
+  std::string code;                             // required: the local code, mapped to LOINC by the site's code maps
+  std::string name;                             // its display text
+  std::string value;                            // a decimal (with an optional <, <=, >, >=) is a Quantity, else text
+  std::string unit;                             // unit text as stored; the site's units section makes it UCUM
+  std::string reference_range;                  // "3.5-5.1", "<5", ... as in OBX-7
+  std::string abnormal_flag;                    // table 0078 codes (H, L, N, A, HH, LL...), or flag_map
   std::map<std::string, std::string> flag_map;  // value as stored -> table 0078 code
-  std::string time;     // effectiveDateTime; the report time when empty
-  std::string status;   // as the report's; the report's status when empty
+  std::string time;                             // effectiveDateTime; the report time when empty
+  std::string status;                           // as the report's; the report's status when empty
 };
 
 struct RowMapping {

@@ -19,7 +19,9 @@ struct Failure : std::runtime_error {
   throw Failure(RowMappingIssue{line, where, why});
 }
 
-std::string path_of(const std::string& where, const std::string& key) { return where + "." + key; }
+std::string path_of(const std::string& where, const std::string& key) {
+  return where + "." + key;
+}
 
 void check_keys(const YAML::Node& node, const std::string& where, const std::set<std::string>& allowed) {
   if (!node.IsMap()) fail(node, where, "expected a mapping");
@@ -63,16 +65,20 @@ std::map<std::string, std::string> value_map(const YAML::Node& node, const std::
   return out;
 }
 
-bool is_gender(const std::string& s) { return s == "male" || s == "female" || s == "other" || s == "unknown"; }
+bool is_gender(const std::string& s) {
+  return s == "male" || s == "female" || s == "other" || s == "unknown";
+}
 
 bool is_report_status(const std::string& s) {
-  static const std::set<std::string> kCodes{"registered", "partial",   "preliminary", "final",
-                                            "amended",    "corrected", "appended",    "cancelled",
+  static const std::set<std::string> kCodes{"registered",       "partial",   "preliminary", "final",
+                                            "amended",          "corrected", "appended",    "cancelled",
                                             "entered-in-error", "unknown"};
   return kCodes.count(s) > 0;
 }
 
-bool is_flag(const std::string& s) { return !v2::vocab::interpretation(s).empty(); }
+bool is_flag(const std::string& s) {
+  return !v2::vocab::interpretation(s).empty();
+}
 
 // "+08:00", "-05:30", "Z".
 bool is_zone(const std::string& z) {
@@ -144,7 +150,8 @@ RowMapping read_one(const std::string& source, const YAML::Node& n, const std::s
   const std::string ow = path_of(where, "observation");
   const YAML::Node o = n["observation"];
   if (!o) fail(n, ow, "required (at least observation.code)");
-  check_keys(o, ow, {"code", "name", "value", "unit", "reference_range", "abnormal_flag", "flag_map", "time", "status"});
+  check_keys(o, ow,
+             {"code", "name", "value", "unit", "reference_range", "abnormal_flag", "flag_map", "time", "status"});
   m.observation.code = text(o, ow, "code", true);
   m.observation.name = text(o, ow, "name", false);
   m.observation.value = text(o, ow, "value", false);

@@ -2,9 +2,9 @@
 // Reads the site file's `db_rows:` section (a mapping of database source name to its row mapping,
 // row_mapping.hpp) as the site loader reads the rest: unknown and duplicate keys, wrong types,
 // unknown codes are errors naming the key and its line. Never throws.
-#include <string>
-
 #include <yaml-cpp/yaml.h>
+
+#include <string>
 
 #include "gateway/core/expected.hpp"
 #include "mappings/sql/row_mapping.hpp"

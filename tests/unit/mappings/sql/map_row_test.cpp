@@ -70,14 +70,27 @@ class MapRow : public ::testing::Test {
 
   // The row as the poller stores it, with `overrides` replacing (or, as "null", nulling) columns.
   static std::string row_json(const std::map<std::string, std::string>& overrides = {}) {
-    std::map<std::string, std::string> cols{
-        {"row_id", "\"17\""},          {"patient_no", "\"M0001\""},         {"id_card", "null"},
-        {"PATIENT_NAME", "\"张三\""},  {"sex", "\"男\""},                   {"birth_date", "\"1980-02-29 00:00:00\""},
-        {"visit_no", "\"V9\""},        {"patient_type", "\"O\""},           {"report_no", "\"R1\""},
-        {"panel_code", "\"BIO\""},     {"panel_name", "\"生化\""},          {"sample_time", "\"2024-05-01 07:30:00\""},
-        {"audit_time", "\"2024-05-01 10:00:00\""}, {"report_status", "\"已审核\""}, {"item_code", "\"GLU\""},
-        {"item_name", "\"葡萄糖\""},   {"result", "\"6.8\""},               {"unit", "\"MMOL/L\""},
-        {"ref_range", "\"3.9-6.1\""},  {"flag", "\"↑\""},                   {"result_time", "null"}};
+    std::map<std::string, std::string> cols{{"row_id", "\"17\""},
+                                            {"patient_no", "\"M0001\""},
+                                            {"id_card", "null"},
+                                            {"PATIENT_NAME", "\"张三\""},
+                                            {"sex", "\"男\""},
+                                            {"birth_date", "\"1980-02-29 00:00:00\""},
+                                            {"visit_no", "\"V9\""},
+                                            {"patient_type", "\"O\""},
+                                            {"report_no", "\"R1\""},
+                                            {"panel_code", "\"BIO\""},
+                                            {"panel_name", "\"生化\""},
+                                            {"sample_time", "\"2024-05-01 07:30:00\""},
+                                            {"audit_time", "\"2024-05-01 10:00:00\""},
+                                            {"report_status", "\"已审核\""},
+                                            {"item_code", "\"GLU\""},
+                                            {"item_name", "\"葡萄糖\""},
+                                            {"result", "\"6.8\""},
+                                            {"unit", "\"MMOL/L\""},
+                                            {"ref_range", "\"3.9-6.1\""},
+                                            {"flag", "\"↑\""},
+                                            {"result_time", "null"}};
     for (const auto& [k, v] : overrides) cols[k] = v;
     std::string out = R"({"source":"lis-db","columns":{)";
     bool first = true;
