@@ -492,10 +492,15 @@ db_sources:
 
     def crm_counts(self, work):
         import sqlite3
-        db = sqlite3.connect("file:%s?mode=ro" % os.path.join(work, "crm.sqlite"), uri=True, timeout=10)
         try:
-            return {t: db.execute("SELECT count(*), coalesce(max(version), 0) FROM %s" % t).fetchone()
-                    for t in ("reports", "observations", "source_records", "golden_patients")}
+            db = sqlite3.connect("file:%s?mode=ro" % os.path.join(work, "crm.sqlite"), uri=True, timeout=10)
+        except sqlite3.OperationalError:
+            return None  # not created yet
+        try:
+            counts = {t: db.execute("SELECT count(*), coalesce(max(version), 0) FROM %s" % t).fetchone()
+                      for t in ("reports", "observations", "source_records")}
+            counts["golden_patients"] = db.execute("SELECT count(*) FROM golden_patients").fetchone()
+            return counts
         except sqlite3.OperationalError:
             return None  # not created yet
         finally:
@@ -535,6 +540,7 @@ db_sources:
 
         self.insert_lab_rows(rows[:4])  # R1 and the first row of R2
         gw = self.start_medgw(config, log_path)
+        self.addCleanup(lambda: gw.poll() is None and gw.kill())  # a failing assertion leaves none running
         self.wait_observations(work, 4)
         gw.send_signal(signal.SIGKILL)  # mid-feed: the rest of R2 and R3 come after a restart
         gw.wait(timeout=30)
