@@ -1,6 +1,7 @@
 #include "adapters/crmstore/change_set_writer.hpp"
 
 #include "adapters/crmstore/exact_json.hpp"
+#include <algorithm>
 #include <charconv>
 #include <cstdlib>
 #include <map>
@@ -486,12 +487,46 @@ class Writer {
     return q->bind(1, id).bind(2, type).run();
   }
 
+  // ChangeSet::partial_reports: the results the stored report already lists come first, in their
+  // order, then this change set's new ones, so rows of one report arriving one by one (in any
+  // order, or again after a replay) leave one report listing every result once. References are
+  // compared after rewriting, when both sides read "Observation/<id>".
+  static void keep_stored_results(const std::string& previous, std::vector<Reference>& results) {
+    if (previous.empty()) return;
+    rapidjson::Document d;
+    d.Parse(previous.data(), previous.size());
+    if (d.HasParseError() || !d.IsObject()) return;
+    const auto stored = d.FindMember("result");
+    if (stored == d.MemberEnd() || !stored->value.IsArray()) return;
+    auto text = [](const rapidjson::Value& o, const char* name) {
+      const auto m = o.FindMember(name);
+      return m != o.MemberEnd() && m->value.IsString() ? std::string(m->value.GetString(), m->value.GetStringLength())
+                                                       : std::string();
+    };
+    std::vector<Reference> merged;
+    for (const auto& r : stored->value.GetArray()) {
+      if (!r.IsObject()) continue;
+      Reference ref{text(r, "reference"), text(r, "type"), text(r, "display")};
+      if (ref.reference.empty()) continue;
+      merged.push_back(std::move(ref));
+    }
+    for (auto& r : results) {
+      const bool known = std::any_of(merged.begin(), merged.end(),
+                                     [&](const Reference& m) { return m.reference == r.reference; });
+      if (!known) merged.push_back(std::move(r));
+    }
+    results = std::move(merged);
+  }
+
   template <class R>
   DbResult<Ok> write_one(const model::Keyed<R>& item) {
     const Row& row = rows_.at({TableOf<R>::type, item.key});
     R resource = item.resource;
     resource.id = std::to_string(row.id);
     if (auto r = prepare(resource); !r) return r;
+    if constexpr (std::is_same_v<R, model::DiagnosticReport>) {
+      if (changes_.partial_reports && item.fhir_json.empty()) keep_stored_results(row.previous, resource.result);
+    }
     const std::string model_json = model::to_json(resource);
     std::string json;
     if (item.fhir_json.empty()) {

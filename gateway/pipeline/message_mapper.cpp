@@ -5,6 +5,8 @@
 #include "mappings/hl7v2/parse_error.hpp"
 #include "mappings/sites/apply_site.hpp"
 #include "mappings/sites/site_requirements.hpp"
+#include "mappings/sql/db_row.hpp"
+#include "mappings/sql/map_row.hpp"
 #include "mappings/v2/map_message.hpp"
 
 namespace medgw::pipeline {
@@ -98,12 +100,34 @@ Expected<model::ChangeSet, MapFailure> MessageMapper::map_fhir(const Envelope& e
   return std::move(*changes);
 }
 
+// A polled database row, by the site file's row mapping for the source it was read from (the
+// envelope's source is the db_sources name). No mapping for it is "unsupported": the row is kept,
+// and replaying it after the site file gains one fills the archive.
+Expected<model::ChangeSet, MapFailure> MessageMapper::map_db_row(const Envelope& envelope) const {
+  const sql::RowMapping* mapping = nullptr;
+  if (site_ != nullptr) {
+    if (auto it = site_->db_rows.find(envelope.source); it != site_->db_rows.end()) mapping = &it->second;
+  }
+  if (mapping == nullptr) {
+    return unexpected(MapFailure{MapFailure::Kind::kUnsupported,
+                                 "no row mapping for database source '" + envelope.source +
+                                     "' (db_rows: in the site file)"});
+  }
+  auto row = sql::parse_db_row(envelope.raw);
+  if (!row) return unexpected(MapFailure{MapFailure::Kind::kUndecodable, row.error()});
+  auto changes = sql::map_row(*mapping, *row, envelope.dedupe_key);
+  if (!changes) return unexpected(MapFailure{MapFailure::Kind::kInvalid, std::move(changes.error().reason)});
+  return std::move(*changes);
+}
+
 Expected<model::ChangeSet, MapFailure> MessageMapper::map(const Envelope& envelope) const {
   Expected<model::ChangeSet, MapFailure> changes = unexpected(MapFailure{});
   if (envelope.content_type == kContentTypeHl7v2) {
     changes = map_hl7v2(envelope);
   } else if (envelope.content_type == kContentTypeFhirInteraction) {
     changes = map_fhir(envelope);
+  } else if (envelope.content_type == kContentTypeDbRow) {
+    changes = map_db_row(envelope);
   } else {
     return unexpected(MapFailure{MapFailure::Kind::kUnsupported, "content type " + envelope.content_type});
   }

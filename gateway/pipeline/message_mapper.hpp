@@ -1,7 +1,8 @@
 #pragma once
 // Turns one queued envelope into a ChangeSet: decode with the right charset, map (HL7 v2 ->
-// canonical, mappings/v2; a FHIR API write -> canonical, mappings/fhir), then apply the site's differences
-// (mappings/sites). Pure: no I/O, so workers run it in parallel and `medgw map` runs the very same code on a file.
+// canonical, mappings/v2; a FHIR API write -> canonical, mappings/fhir; a polled database row ->
+// canonical by the site's row mapping, mappings/sql), then apply the site's differences (mappings/sites). Pure: no I/O, so
+// workers run it in parallel and `medgw map` runs the very same code on a file.
 #include <map>
 #include <optional>
 #include <string>
@@ -46,6 +47,7 @@ class MessageMapper {
  private:
   Expected<model::ChangeSet, MapFailure> map_hl7v2(const Envelope& envelope) const;
   Expected<model::ChangeSet, MapFailure> map_fhir(const Envelope& envelope) const;
+  Expected<model::ChangeSet, MapFailure> map_db_row(const Envelope& envelope) const;
 
   const sites::SiteProfile* site_;
   std::map<std::string, hl7v2::Charset> source_charsets_;

@@ -23,6 +23,18 @@ Expected<Delivery, std::string> open_delivery(const config::GatewayConfig& confi
   auto site = open_site(config.site);
   if (!site) return unexpected(site.error());
   d.site = std::move(*site);
+  if (d.site) {
+    // A row mapping for a source the config does not poll is a typo that would leave that
+    // source's rows parked as unmapped: refused before anything is polled.
+    for (const auto& [name, mapping] : d.site->db_rows) {
+      bool polled = false;
+      for (const auto& s : config.db_sources) polled = polled || s.name == name;
+      if (!polled) {
+        return unexpected("site file: " + d.site->file + ": db_rows." + name + ": no db_sources entry is named '" +
+                          name + "'");
+      }
+    }
+  }
   std::map<std::string, hl7v2::Charset> charsets;
   for (const auto& l : config.listeners) {
     if (l.default_charset) charsets.emplace(l.name, *l.default_charset);

@@ -81,6 +81,11 @@ struct ChangeSet {
   std::vector<Keyed<DocumentReference>> documents;
   std::vector<Keyed<ImagingStudy>> studies;
   std::vector<MergeRequest> merges;
+  // true: each report here names only some of its results, the others came (or come) in other
+  // change sets with the same report key (mappings/sql: one database row, one observation). The
+  // store then adds these results to the stored report's instead of replacing them. false (HL7 v2,
+  // FHIR): a report carries its whole result list, and a re-send replaces it.
+  bool partial_reports = false;
   // Things mapped leniently (an unknown unit, an uncoded result), for the operator; never PHI.
   std::vector<std::string> warnings;
 };

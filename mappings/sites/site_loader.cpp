@@ -12,6 +12,7 @@
 
 #include "mappings/hl7v2/charset.hpp"
 #include "mappings/sites/code_map_csv.hpp"
+#include "mappings/sql/row_mapping_reader.hpp"
 
 namespace medgw::sites {
 namespace {
@@ -32,13 +33,21 @@ class Reader {
     SiteProfile site;
     site.file = name_;
     if (!root || root.IsNull()) fail(root, "site profile", "empty");
-    check_keys(root, "", {"site", "description", "identifiers", "sources", "code_maps", "units"});
+    check_keys(root, "", {"site", "description", "identifiers", "sources", "code_maps", "units", "db_rows"});
     site.name = text(root, "", "site", true);
     site.description = text(root, "", "description", false);
     if (YAML::Node n = root["identifiers"]) read_identifiers(n, site.identifiers);
     if (YAML::Node n = root["sources"]) read_sources(n, site.sources);
     if (YAML::Node n = root["code_maps"]) read_code_maps(n, site.codes);
     if (YAML::Node n = root["units"]) read_units(n, site.units);
+    if (YAML::Node n = root["db_rows"]) {
+      auto rows = sql::read_row_mappings(n);
+      if (!rows) {
+        const auto& e = rows.error();
+        throw SiteError(name_ + (e.line > 0 ? ":" + std::to_string(e.line) : "") + ": " + e.where + ": " + e.why);
+      }
+      site.db_rows = std::move(*rows);
+    }
     return site;
   }
 

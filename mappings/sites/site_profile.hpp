@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "mappings/model/datatypes.hpp"
+#include "mappings/sql/row_mapping.hpp"
 
 namespace medgw::sites {
 
@@ -83,6 +84,7 @@ struct SiteProfile {
   std::vector<SourceProfile> sources;
   CodeMaps codes;
   UnitRules units;
+  sql::RowMappings db_rows;  // by database source name (db_sources: in the gateway config)
 };
 
 // The most specific source entry matching a sender and/or source name (both fields matching beats

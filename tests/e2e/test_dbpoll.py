@@ -12,12 +12,19 @@ db_sources: entry whose password comes from a file. Then:
   medgw is killed with SIGKILL and started again on the same queue;
 - at the end medgw is stopped with SIGTERM and `medgw messages list --tsv` is read back: every
   row is in the queue exactly once (by its dedupe key, source|row key|timestamp), nothing else is,
-  and each db-row envelope is parked as unsupported, with its reason, not lost (the pipeline has
-  no mapping for rows yet);
+  and each db-row envelope is parked as unsupported, with its reason, not lost (the config has no
+  site file, so no row mapping);
 - the connection failure during the restart was logged with PostgreSQL's own message, and the
   password appears nowhere in medgw's output;
 - a second source reads a SQL_ASCII database holding GBK bytes (as legacy Chinese HIS databases
   do) with `encoding: GBK`: the names arrive as correct UTF-8.
+
+test_lab_results_fill_the_archive: a site file and a table of lab results are enough. A GBK
+table (several reports of several rows each, two patients, local item codes) is polled with a
+db_rows: row mapping; `medgw archive show --identifier <mrn>` then shows each patient once with
+each report and all its observations, coded in LOINC by the site's code map and in UCUM by its
+units; killing medgw with SIGKILL and starting it again (the rows read again) adds nothing to
+the CRM store.
 
 The PostgreSQL server binaries and the ODBC driver come from deploy/install-deps.sh
 (postgresql, odbc-postgresql). When they are missing the test FAILS with what to install: it
@@ -54,7 +61,10 @@ PASSWORD = "Pw;with}braces-7731"  # exercises the PWD={...} quoting; must never 
 ROWS_PER_TIMESTAMP = 37           # more than a batch (25): batches end inside a timestamp
 GROUPS = 16                       # 592 rows
 BATCH = 25
-UNSUPPORTED = "unsupported: content type application/vnd.medgw.db-row+json"
+# No site file, so no row mapping: every row is parked, kept for a replay once one exists.
+UNSUPPORTED = "unsupported: no row mapping for database source '%s' (db_rows: in the site file)"
+LOINC = "http://loinc.org"
+UCUM = "http://unitsofmeasure.org"
 
 
 def find_pg_bin():
@@ -128,7 +138,7 @@ class Postgres:
 
     def psql(self, sql, db="postgres", data=None):
         """Runs SQL text (given on stdin, so raw bytes pass as they are) with psql over TCP."""
-        env = dict(os.environ, PGPASSWORD=PASSWORD, PGCLIENTENCODING="SQL_ASCII" if db == "his_gbk" else "UTF8")
+        env = dict(os.environ, PGPASSWORD=PASSWORD, PGCLIENTENCODING="SQL_ASCII" if db.endswith("_gbk") else "UTF8")
         cmd = [os.path.join(self.bindir, "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p",
                str(self.port), "-U", "postgres", "-d", db, "-At"]
         body = data if data is not None else sql.encode()
@@ -350,7 +360,7 @@ db_sources:
         self.assertEqual(set(counts), expected, "envelopes that no row explains")
         for m in messages:
             self.assertEqual(m["status"], "parked", m)
-            self.assertEqual(m["reason"], UNSUPPORTED, m)
+            self.assertEqual(m["reason"], UNSUPPORTED % m["source"], m)
 
         with open(log_path, "rb") as f:
             log_text = f.read().decode(errors="replace")
@@ -375,6 +385,233 @@ db_sources:
             self.assertEqual(body["columns"]["patient_id"], name)
             self.assertEqual(body["columns"]["item_name"], item)
             self.assertEqual(body["columns"]["row_id"], str(row))
+
+    # --- a site file and a table of lab results fill the archive ------------------------------
+
+    LAB_ROWS = [
+        # row_id, patient_no, name, sex, birth, report_no, item_code, item_name, result, unit, range, flag
+        (1, "M1001", "张三", "男", "1980-02-29", "R1", "GLU", "葡萄糖", "6.8", "MMOL/L", "3.9-6.1", "H"),
+        (2, "M1001", "张三", "男", "1980-02-29", "R1", "TC", "总胆固醇", "5.20", "mmol/l", "<5.2", None),
+        (3, "M1001", "张三", "男", "1980-02-29", "R1", "ALT", "谷丙转氨酶", "40", "IU/L", "9-50", "N"),
+        (4, "M1001", "张三", "男", "1980-02-29", "R2", "WBC", "白细胞", "6.5", "10^9/L", "3.5-9.5", None),
+        (5, "M1001", "张三", "男", "1980-02-29", "R2", "HGB", "血红蛋白", "118", "G/L", "130-175", "L"),
+        (6, "M2002", "李四", "女", "1975-06-01", "R3", "GLU", "葡萄糖", "5.1", "mmol/L", "3.9-6.1", None),
+        (7, "M2002", "李四", "女", "1975-06-01", "R3", "CREA", "肌酐", "71", "umol/l", "41-81", None),
+        (8, "M2002", "李四", "女", "1975-06-01", "R3", "UA", "尿酸", "阴性", None, None, None),
+    ]
+    LOINC_OF = {"GLU": "14749-6", "TC": "14647-2", "ALT": "1742-6", "WBC": "6690-2", "HGB": "718-7",
+                "CREA": "14682-9", "UA": "14933-6"}
+    UCUM_OF = {"MMOL/L": "mmol/L", "mmol/l": "mmol/L", "mmol/L": "mmol/L", "IU/L": "U/L", "10^9/L": "10*9/L",
+               "G/L": "g/L", "umol/l": "umol/L"}
+
+    def insert_lab_rows(self, rows):
+        def lit(v):
+            return b"NULL" if v is None else b"'" + v.encode("gbk") + b"'"
+        sql = b""
+        for (rid, pno, name, sex, birth, rno, code, item, result, unit, rng, flag) in rows:
+            # Rows of one report share a timestamp, as a LIS writes a report in one transaction.
+            ts = "2024-05-01 10:%02d:00" % int(rno[1:])
+            sql += (b"INSERT INTO lab_results VALUES (%d, '%s', " % (rid, ts.encode()) +
+                    b", ".join(lit(v) for v in (pno, name, sex, birth, rno, "BIO", "生化", "2024-05-01 07:30:00",
+                                                code, item, result, unit, rng, flag)) + b");\n")
+        self.pg.psql(None, db="lab_gbk", data=sql)
+
+    def write_lab_config(self, work):
+        pwfile = os.path.join(work, "lab.password")
+        with open(pwfile, "w") as f:
+            f.write(PASSWORD + "\n")
+        os.chmod(pwfile, 0o600)
+        site = os.path.join(work, "site.yaml")
+        codes = os.path.join(REPO, "deploy", "sites", "cn-hospital-lab-codes.csv")
+        with open(site, "w", encoding="utf-8") as f:
+            f.write(f"""
+site: e2e-lab
+identifiers:
+  authorities:
+    BLH: {{system: "http://e2e.example.cn/sid/mrn", type: MR, kind: mrn}}
+sources:
+  - source: lab
+    local_code_system: LIS
+code_maps: ["{codes}"]
+units:
+  ucum:
+    mmol/L: [MMOL/L, mmol/l]
+    umol/L: [umol/l]
+    U/L: [IU/L]
+    10*9/L: [10^9/L]
+    g/L: [G/L]
+db_rows:
+  lab:
+    sender: "LIS^E2E"
+    timezone: "+08:00"
+    patient:
+      identifiers: [{{column: patient_no, assigner: BLH}}]
+      name: patient_name
+      sex: sex
+      birth_date: birth_date
+    report: {{key: report_no, code: panel_code, name: panel_name, time: sample_time}}
+    observation:
+      code: item_code
+      name: item_name
+      value: result
+      unit: unit
+      reference_range: ref_range
+      abnormal_flag: flag
+""")
+        conn = ("Driver=%s;Servername=127.0.0.1;Port=%d;Database=lab_gbk;UID=postgres;"
+                "ConnSettings={SET client_encoding TO 'SQL_ASCII'};" % (self.driver, self.pg.port))
+        query = ("SELECT * FROM lab_results WHERE updated_at > CAST(? AS timestamp) OR "
+                 "(updated_at = CAST(? AS timestamp) AND row_id > CAST(? AS bigint)) "
+                 "ORDER BY updated_at, row_id LIMIT CAST(? AS integer)")
+        cfg = f"""
+log: {{level: info}}
+stats_interval_s: 1
+site: {site}
+queue: {{path: {work}/queue, park_policy: skip}}
+crm_store: {{path: {work}/crm.sqlite}}
+pipeline: {{enabled: true, workers: 1}}
+db_sources:
+  - name: lab
+    connection: "{conn}"
+    password_file: {pwfile}
+    query: "{query}"
+    params: [watermark_timestamp, watermark_timestamp, watermark_key, batch_size]
+    timestamp_column: updated_at
+    key_column: row_id
+    ordering_column: patient_no
+    encoding: GBK
+    poll_interval_ms: 50
+    batch_size: 2
+    reconnect_base_ms: 50
+    reconnect_max_ms: 1000
+"""
+        path = os.path.join(work, "medgw.yaml")
+        with open(path, "w") as f:
+            f.write(cfg)
+        return path
+
+    def crm_counts(self, work):
+        import sqlite3
+        try:
+            db = sqlite3.connect("file:%s?mode=ro" % os.path.join(work, "crm.sqlite"), uri=True, timeout=10)
+        except sqlite3.OperationalError:
+            return None  # not created yet
+        try:
+            counts = {t: db.execute("SELECT count(*), coalesce(max(version), 0) FROM %s" % t).fetchone()
+                      for t in ("reports", "observations", "source_records")}
+            counts["golden_patients"] = db.execute("SELECT count(*) FROM golden_patients").fetchone()
+            return counts
+        except sqlite3.OperationalError:
+            return None  # not created yet
+        finally:
+            db.close()
+
+    def wait_observations(self, work, n, timeout=60):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            c = self.crm_counts(work)
+            if c and c["observations"][0] >= n:
+                return c
+            time.sleep(0.2)
+        self.fail("the CRM store did not reach %d observations: %s" % (n, self.crm_counts(work)))
+
+    def archive(self, config, mrn):
+        r = subprocess.run([MEDGW, "archive", "show", "--config", config, "--identifier", mrn], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, timeout=60, cwd=os.path.dirname(config), env=MEDGW_ENV)
+        self.assertEqual(r.returncode, 0, r.stderr.decode(errors="replace"))
+        bundle = json.loads(r.stdout.decode("utf-8"))
+        by_type = {}
+        for e in bundle.get("entry", []):
+            by_type.setdefault(e["resource"]["resourceType"], []).append(e["resource"])
+        return by_type
+
+    def test_lab_results_fill_the_archive(self):
+        pg = self.pg
+        pg.psql("CREATE DATABASE lab_gbk ENCODING 'SQL_ASCII' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0")
+        pg.psql("CREATE TABLE lab_results (row_id bigint PRIMARY KEY, updated_at timestamp NOT NULL, "
+                "patient_no text, patient_name text, sex text, birth_date date, report_no text, panel_code text, "
+                "panel_name text, sample_time timestamp, item_code text, item_name text, result text, unit text, "
+                "ref_range text, flag text)", db="lab_gbk")
+        work = os.path.join(self.tmp, "lab")
+        os.makedirs(work)
+        config = self.write_lab_config(work)
+        log_path = os.path.join(work, "medgw.log")
+        rows = self.LAB_ROWS
+
+        self.insert_lab_rows(rows[:4])  # R1 and the first row of R2
+        gw = self.start_medgw(config, log_path)
+        self.addCleanup(lambda: gw.poll() is None and gw.kill())  # a failing assertion leaves none running
+        self.wait_observations(work, 4)
+        gw.send_signal(signal.SIGKILL)  # mid-feed: the rest of R2 and R3 come after a restart
+        gw.wait(timeout=30)
+        self.insert_lab_rows(rows[4:])
+        gw = self.start_medgw(config, log_path)
+        before = self.wait_observations(work, len(rows))
+        time.sleep(1.0)
+        gw.send_signal(signal.SIGKILL)
+        gw.wait(timeout=30)
+        # Read everything again: a lost watermark, as after a crash before it was stored.
+        shutil.rmtree(os.path.join(work, "queue"))
+        gw = self.start_medgw(config, log_path)
+        deadline = time.time() + 30
+        while time.time() < deadline and self.appended_in_log(log_path) < len(rows):
+            time.sleep(0.3)
+        time.sleep(1.5)  # the re-read rows reach the store
+        gw.send_signal(signal.SIGTERM)
+        self.assertEqual(gw.wait(timeout=60), 0, "medgw did not stop cleanly")
+
+        after = self.crm_counts(work)
+        self.assertEqual(after, before, "re-reading the rows changed the CRM store")
+        # Three reports; R1 and R3 have three rows each, so their result lists grew twice (version 3).
+        self.assertEqual(after["reports"], (3, 3))
+        self.assertEqual(after["observations"], (len(rows), 1))
+        self.assertEqual(after["golden_patients"][0], 2)
+        messages = self.list_messages(config)
+        self.assertEqual(len(messages), len(rows))
+        for m in messages:
+            self.assertNotEqual(m["status"], "parked", m)
+
+        by_patient = {}
+        for r in rows:
+            by_patient.setdefault(r[1], {}).setdefault(r[5], []).append(r)
+        for mrn, reports in by_patient.items():
+            a = self.archive(config, "http://e2e.example.cn/sid/mrn|" + mrn)
+            self.assertEqual(len(a["Patient"]), 1, mrn)
+            patient = a["Patient"][0]
+            first = next(iter(reports.values()))[0]
+            self.assertIn(first[2], json.dumps(patient, ensure_ascii=False))  # the GBK name, as UTF-8
+            self.assertEqual(patient["gender"], "male" if first[3] == "男" else "female")
+            self.assertEqual(patient["birthDate"], first[4])
+            self.assertEqual(sorted(r.get("identifier", [{}])[0].get("value") for r in a["DiagnosticReport"]),
+                             sorted(reports))
+            obs_by_id = {o["id"]: o for o in a["Observation"]}
+            self.assertEqual(len(obs_by_id), sum(len(v) for v in reports.values()), mrn)
+            for rep in a["DiagnosticReport"]:
+                rno = rep["identifier"][0]["value"]
+                expected = reports[rno]
+                self.assertEqual(rep["status"], "final")
+                refs = [x["reference"] for x in rep.get("result", [])]
+                self.assertEqual(len(refs), len(expected), "report %s lists %s" % (rno, refs))
+                got = {}
+                for ref in refs:
+                    o = obs_by_id[ref.split("/", 1)[1]]
+                    got[o["code"]["coding"][1]["code"]] = o
+                self.assertEqual(set(got), {r[6] for r in expected}, rno)
+                for r in expected:
+                    o = got[r[6]]
+                    self.assertEqual(o["code"]["coding"][0], {"system": LOINC, "code": self.LOINC_OF[r[6]],
+                                                              "display": o["code"]["coding"][0].get("display")})
+                    self.assertEqual(o["code"]["coding"][1]["display"], r[7])  # the GBK item name
+                    if r[9] is None:
+                        self.assertEqual(o["valueString"], r[8])
+                    else:
+                        q = o["valueQuantity"]
+                        self.assertEqual((q["value"], q["system"], q["code"]),
+                                         (float(r[8]), UCUM, self.UCUM_OF[r[9]]), rno)
+                    self.assertEqual(o["effectiveDateTime"], "2024-05-01T07:30:00+08:00")
+                    if r[11]:
+                        self.assertEqual(o["interpretation"][0]["coding"][0]["code"], r[11])
+
 
 
 if __name__ == "__main__":

@@ -145,7 +145,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadSite{"NotAMapping", "- a\n- b\n", "s.yaml:1: site profile: expected a mapping"},
         BadSite{"NoName", "description: x\n", "s.yaml:1: site: required"},
         BadSite{"UnknownTopKey", "site: x\ncolour: red\n",
-                "s.yaml:2: colour: unknown key (allowed here: code_maps, description, identifiers, site, sources, units)"},
+                "s.yaml:2: colour: unknown key (allowed here: code_maps, db_rows, description, identifiers, site, sources, units)"},
         BadSite{"DuplicateKey", "site: x\nsite: y\n", "s.yaml:2: site: appears twice"},
         BadSite{"YamlSyntax", "site: [x\n", "s.yaml: YAML: yaml-cpp: error at line..."},
         BadSite{"UnknownRuleKey", "site: x\nidentifiers:\n  authorities:\n    SFZH:\n" + kRule + "      colour: red\n",
