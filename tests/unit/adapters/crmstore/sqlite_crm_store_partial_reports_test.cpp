@@ -73,7 +73,8 @@ TEST_F(PartialReports, ARowReadAgainChangesNothing) {
   EXPECT_EQ(apply_one(3, row("ALT", "21")).status, ApplyStatus::kApplied);
   EXPECT_EQ(count("SELECT version FROM reports WHERE key = 'F1'"), version);
   EXPECT_EQ(count("SELECT count(*) FROM observations"), 2);
-  auto reports = entries(archive(kMrn, "M1"), "DiagnosticReport");
+  auto bundle1 = archive(kMrn, "M1");  // named: entries() point into it
+  auto reports = entries(bundle1, "DiagnosticReport");
   ASSERT_EQ(reports.size(), 1u);
   EXPECT_EQ((*reports[0])["result"].Size(), 2u);
 }
@@ -82,7 +83,8 @@ TEST_F(PartialReports, AnUpdatedRowKeepsTheOtherResults) {
   apply_one(1, row("ALT", "21"));
   apply_one(2, row("AST", "30"));
   EXPECT_EQ(apply_one(3, row("ALT", "25")).status, ApplyStatus::kApplied);  // the LIS corrected a value
-  auto reports = entries(archive(kMrn, "M1"), "DiagnosticReport");
+  auto bundle2 = archive(kMrn, "M1");  // named: entries() point into it
+  auto reports = entries(bundle2, "DiagnosticReport");
   ASSERT_EQ(reports.size(), 1u);
   EXPECT_EQ((*reports[0])["result"].Size(), 2u);
   EXPECT_EQ(text("SELECT value_num FROM observations WHERE key = 'F1|ALT|'"), "25.0");
@@ -91,7 +93,8 @@ TEST_F(PartialReports, AnUpdatedRowKeepsTheOtherResults) {
 TEST_F(PartialReports, AWholeReportResendStillReplacesTheResults) {
   apply_one(1, row("ALT", "21", false));
   apply_one(2, row("AST", "30", false));
-  auto reports = entries(archive(kMrn, "M1"), "DiagnosticReport");
+  auto bundle3 = archive(kMrn, "M1");  // named: entries() point into it
+  auto reports = entries(bundle3, "DiagnosticReport");
   ASSERT_EQ(reports.size(), 1u);
   ASSERT_EQ((*reports[0])["result"].Size(), 1u);
   EXPECT_EQ(std::string((*reports[0])["result"][0]["reference"].GetString()),
