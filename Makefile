@@ -6,7 +6,7 @@ PRESET_FUZZ := fuzz
 FUZZ_SECONDS ?= 30
 CONFIG ?= deploy/medgw.yaml
 
-.PHONY: deps node-deps build release run test fuzz fuzz-build bench-parse bench-mllp bench-e2e bench-fhir clean format
+.PHONY: deps node-deps build release run test fuzz fuzz-build bench-parse bench-mllp bench-e2e bench-fhir bench-dbpoll clean format
 
 deps:
 	./deploy/install-deps.sh
@@ -58,6 +58,10 @@ bench-e2e: release
 # FHIR API reads (wrk, keep-alive) over an MLLP-filled archive, and durable transaction ingest.
 bench-fhir: release
 	./tests/bench/fhir_bench.sh --medgw build/release/gateway/medgw
+
+# Rows/s from a PostgreSQL table (a server the script starts) into the queue and the CRM store.
+bench-dbpoll: release
+	./tests/bench/dbpoll_bench.py --medgw build/release/gateway/medgw
 
 format:
 	find gateway mappings tests -name '*.cpp' -o -name '*.hpp' | xargs clang-format -i
