@@ -53,6 +53,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import test_archive  # noqa: E402  (the Gateway fixture)
 from test_archive import MEDGW  # noqa: E402
+from test_fhir_api import DecimalText  # noqa: E402  (a decimal written as its text: 5.20 stays 5.20)
+from test_fhir_api import dumps_exact as dumps  # noqa: E402
 
 SEED = int(os.environ.get("MEDGW_POLL_SEED") or int(time.time() * 1000) % 1_000_000_007)
 SOURCE = "lis-fhir"
@@ -152,29 +154,6 @@ def observation(oid, patient_n, value):
             "effectiveDateTime": "2024-05-01T08:00:00+08:00",
             "valueQuantity": {"value": DecimalText(value), "unit": "mmol/L", "system": "http://unitsofmeasure.org",
                               "code": "mmol/L"}}
-
-
-class DecimalText(str):
-    """A decimal kept as its text in the JSON written (5.20 stays 5.20)."""
-
-
-def dumps(doc):
-    marks = []
-
-    def mark(x):
-        if isinstance(x, DecimalText):
-            marks.append(str(x))
-            return "\u0000%d\u0000" % (len(marks) - 1)
-        if isinstance(x, dict):
-            return {k: mark(v) for k, v in x.items()}
-        if isinstance(x, list):
-            return [mark(v) for v in x]
-        return x
-
-    text = json.dumps(mark(doc))
-    for i, n in enumerate(marks):
-        text = text.replace('"\\u0000%d\\u0000"' % i, n)
-    return text
 
 
 def make_handler(up):
