@@ -17,5 +17,6 @@ void add_load_command(CLI::App& app, int& exit_code);
 void add_archive_command(CLI::App& app, int& exit_code);
 void add_map_command(CLI::App& app, int& exit_code);
 void add_fhir_command(CLI::App& app, int& exit_code);
+void add_mpi_command(CLI::App& app, int& exit_code);
 
 }  // namespace medgw::cli
