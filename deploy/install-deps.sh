@@ -19,6 +19,9 @@ packages=(
   # database polling (adapters/dbpoll): unixODBC and the ODBC drivers its tests use, and the
   # PostgreSQL server the end-to-end tests start in a temporary directory
   unixodbc-dev odbc-postgresql libsqliteodbc postgresql
+  # Chinese names in the patient index (mappings/mpi): OpenCC and its data fold traditional to
+  # simplified; the pinyin table is generated at build time from unicode-data's Unihan, by python3
+  libopencc-dev libopencc-data unicode-data python3
 )
 # Node.js may come from Debian or be preinstalled with its own npm; only ask Debian when absent.
 if ! command -v npm >/dev/null 2>&1; then packages+=(nodejs npm); fi
