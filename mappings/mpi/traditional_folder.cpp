@@ -5,6 +5,7 @@
 #include <opencc/MarisaDict.hpp>
 #include <opencc/SimpleConverter.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <stdexcept>
@@ -50,12 +51,6 @@ std::vector<long> code_points(const std::string& s) {
   return out;
 }
 
-void mark(std::vector<bool>& set, long cp) {
-  if (cp < 0) return;
-  if (static_cast<std::size_t>(cp) >= set.size()) set.resize(static_cast<std::size_t>(cp) + 1, false);
-  set[static_cast<std::size_t>(cp)] = true;
-}
-
 }  // namespace
 
 TraditionalFolder::TraditionalFolder(const std::string& opencc_data_dir) {
@@ -68,21 +63,38 @@ TraditionalFolder::TraditionalFolder(const std::string& opencc_data_dir) {
   const opencc::MarisaDictPtr character_dict = load_dict(characters);
   const opencc::LexiconPtr character_lexicon = character_dict->GetLexicon();
   for (const auto& entry : *character_lexicon) {
-    if (entry->GetDefault() != entry->Key()) {
-      for (long cp : code_points(entry->Key())) mark(changeable_, cp);
+    const std::string key = entry->Key();
+    const std::string value = entry->GetDefault();
+    if (value == key) continue;
+    const std::vector<long> cps = code_points(key);
+    if (cps.size() == 1 && cps[0] >= 0) {
+      set(cps[0], kByCharacter);
+      simplified_.emplace_back(cps[0], value);
+    } else {
+      // TSCharacters holds single characters; a longer key is a phrase to OpenCC's segmentation.
+      for (long cp : cps) set(cp, kPhraseOnly);
+      set(cps[0], kStartsPhrase);
+      phrase_keys_.push_back(key);
+      max_phrase_chars_ = std::max(max_phrase_chars_, cps.size());
     }
   }
-  // A phrase entry can change a character that is its own simplified form elsewhere (沈船 -> 沉船):
-  // such characters must take the slow path too, or the fast path would differ from OpenCC.
+  // Phrases: their keys, to find them in a text, and the characters only a phrase changes
+  // (沈 of 沈船 -> 沉船), so that a text holding one is not returned unchanged.
   const opencc::MarisaDictPtr phrase_dict = load_dict(phrases);
   const opencc::LexiconPtr phrase_lexicon = phrase_dict->GetLexicon();
   for (const auto& entry : *phrase_lexicon) {
-    const std::vector<long> from = code_points(entry->Key());
+    const std::string key = entry->Key();
+    const std::vector<long> from = code_points(key);
     const std::vector<long> to = code_points(entry->GetDefault());
     for (std::size_t k = 0; k < from.size(); ++k) {
-      if (k >= to.size() || from[k] != to[k] || from.size() != to.size()) mark(changeable_, from[k]);
+      if (from.size() != to.size() || from[k] != to[k]) set(from[k], kPhraseOnly);
     }
+    if (!from.empty()) set(from[0], kStartsPhrase);
+    phrase_keys_.push_back(key);
+    max_phrase_chars_ = std::max(max_phrase_chars_, from.size());
   }
+  std::sort(phrase_keys_.begin(), phrase_keys_.end());
+  std::sort(simplified_.begin(), simplified_.end());
   try {
     converter_ = std::make_unique<opencc::SimpleConverter>(config);
   } catch (const std::exception& e) {
@@ -92,45 +104,81 @@ TraditionalFolder::TraditionalFolder(const std::string& opencc_data_dir) {
 
 TraditionalFolder::~TraditionalFolder() = default;
 
-bool TraditionalFolder::may_change(long cp) const {
-  return cp >= 0 && static_cast<std::size_t>(cp) < changeable_.size() && changeable_[static_cast<std::size_t>(cp)];
+void TraditionalFolder::set(long cp, Flag f) {
+  if (cp < 0) return;
+  const auto i = static_cast<std::size_t>(cp);
+  if (i >= flags_.size()) flags_.resize(i + 1, 0);
+  flags_[i] = static_cast<unsigned char>(flags_[i] | f);
 }
 
 bool TraditionalFolder::may_change(std::string_view text) const {
   for (std::size_t i = 0; i < text.size();) {
     const utf8::Step st = utf8::decode(text, i);
-    if (may_change(st.cp)) return true;
+    if ((flags(st.cp) & (kByCharacter | kPhraseOnly)) != 0) return true;
     i += st.len;
   }
   return false;
 }
 
-std::string TraditionalFolder::convert(std::string_view valid_utf8) const {
+std::string TraditionalFolder::fold_with_opencc(std::string_view valid_utf8) const {
   if (valid_utf8.empty()) return {};
   try {
     return converter_->Convert(valid_utf8.data(), valid_utf8.size());
   } catch (const std::exception&) {
-    // OpenCC refuses only malformed UTF-8, which the caller has cut out; keep the text rather
-    // than lose it.
+    // OpenCC refuses only malformed UTF-8, which fold() cuts out; keep the text rather than lose it.
     return std::string(valid_utf8);
   }
+}
+
+bool TraditionalFolder::holds_phrase(std::string_view text) const {
+  for (std::size_t i = 0; i < text.size();) {
+    const utf8::Step st = utf8::decode(text, i);
+    if ((flags(st.cp) & kStartsPhrase) != 0) {
+      // Keys that could start here: the candidates of 2..max_phrase_chars_ characters.
+      std::size_t end = i + st.len;
+      for (std::size_t len = 2; len <= max_phrase_chars_ && end < text.size(); ++len) {
+        end += utf8::decode(text, end).len;
+        if (std::binary_search(phrase_keys_.begin(), phrase_keys_.end(), text.substr(i, end - i),
+                               [](std::string_view x, std::string_view y) { return x < y; })) {
+          return true;
+        }
+      }
+    }
+    i += st.len;
+  }
+  return false;
 }
 
 std::string TraditionalFolder::fold(std::string_view text) const {
   if (!may_change(text)) return std::string(text);
   std::string out;
   out.reserve(text.size());
+  if (!holds_phrase(text)) {
+    // OpenCC's segmentation would make every character its own segment: fold them one by one.
+    for (std::size_t i = 0; i < text.size();) {
+      const utf8::Step st = utf8::decode(text, i);
+      if ((flags(st.cp) & kByCharacter) != 0) {
+        const auto it = std::lower_bound(simplified_.begin(), simplified_.end(), st.cp,
+                                         [](const auto& e, long cp) { return e.first < cp; });
+        out += it->second;
+      } else {
+        out += text.substr(i, st.len);
+      }
+      i += st.len;
+    }
+    return out;
+  }
   std::size_t run = 0;  // start of the current run of valid UTF-8
   for (std::size_t i = 0; i < text.size();) {
     const utf8::Step st = utf8::decode(text, i);
     if (st.cp < 0) {
-      out += convert(text.substr(run, i - run));
+      out += fold_with_opencc(text.substr(run, i - run));
       out += text[i];
       run = i + 1;
     }
     i += st.len;
   }
-  out += convert(text.substr(run));
+  out += fold_with_opencc(text.substr(run));
   return out;
 }
 

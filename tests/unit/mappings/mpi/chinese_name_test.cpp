@@ -9,6 +9,7 @@
 
 #include "mappings/mpi/pinyin_table.hpp"
 #include "mappings/mpi/traditional_folder.hpp"
+#include "mappings/mpi/utf8.hpp"
 
 namespace medgw::mpi {
 namespace {
@@ -53,11 +54,35 @@ TEST(TraditionalFolder, MissingDataIsAClearError) {
   }
 }
 
-TEST(TraditionalFolder, FastPathAgreesWithOpenCC) {
+TEST(TraditionalFolder, ShortcutsAgreeWithOpenCC) {
   const TraditionalFolder& folder = default_traditional_folder();
   EXPECT_FALSE(folder.may_change("张伟王芳李娜"));
   EXPECT_TRUE(folder.may_change("張"));
   EXPECT_TRUE(folder.may_change("沈"));  // changed inside a phrase only
+  // Every character of the unified and compatibility blocks alone, then random three-character
+  // texts (names are that long), must fold exactly as OpenCC folds them.
+  std::string one;
+  int differ = 0;
+  for (long cp = 0x3400; cp <= 0xFAFF; ++cp) {
+    if (cp > 0x9FFF && cp < 0xF900) continue;
+    one.clear();
+    utf8::append(one, cp);
+    if (folder.fold(one) != folder.fold_with_opencc(one)) ++differ;
+  }
+  EXPECT_EQ(differ, 0);
+  std::uint64_t state = 12345;
+  const auto next_cp = [&state] {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return 0x4E00 + static_cast<long>((state >> 33) % (0x9FFF - 0x4E00 + 1));
+  };
+  for (int k = 0; k < 3000; ++k) {
+    std::string text;
+    for (int c = 0; c < 3; ++c) utf8::append(text, next_cp());
+    EXPECT_EQ(folder.fold(text), folder.fold_with_opencc(text)) << text;
+  }
+  for (const char* text : {"乾隆", "乾燥", "沈默", "頭髮", "後來", "張偉", "歐陽修", "鍾離春"}) {
+    EXPECT_EQ(folder.fold(text), folder.fold_with_opencc(text)) << text;
+  }
 }
 
 TEST(TraditionalFolder, SafeFromManyThreads) {
