@@ -121,7 +121,12 @@ std::string fold_to_simplified(std::string_view utf8) { return default_tradition
 std::string to_pinyin(std::string_view text) {
   std::string out;
   out.reserve(text.size() * 2);
-  append_pinyin(out, fold_to_simplified(text));
+  const TraditionalFolder& folder = default_traditional_folder();
+  if (folder.may_change(text)) {
+    append_pinyin(out, folder.fold(text));
+  } else {
+    append_pinyin(out, text);  // most names: no copy of the folded text
+  }
   return out;
 }
 
@@ -146,7 +151,12 @@ std::string to_pinyin_name(std::string_view family, std::string_view given) {
   }
   out += reading;
   append_pinyin(out, rest);
-  append_pinyin(out, fold_to_simplified(given));
+  const TraditionalFolder& folder = default_traditional_folder();
+  if (folder.may_change(given)) {
+    append_pinyin(out, folder.fold(given));
+  } else {
+    append_pinyin(out, given);
+  }
   return out;
 }
 
