@@ -1,7 +1,7 @@
 #include "mappings/mpi/chinese_name.hpp"
 
 #include <algorithm>
-#include <array>
+#include <iterator>
 #include <utility>
 
 #include "mappings/mpi/pinyin_table.hpp"
@@ -16,7 +16,7 @@ constexpr std::size_t kMaxHanNameChars = 8;
 
 // Compound surnames (复姓), simplified. The common ones first; the list follows the Hundred
 // Family Surnames (百家姓) and the census's most frequent two-character surnames.
-constexpr std::array<std::string_view, 62> kCompoundSurnames = {
+constexpr std::string_view kCompoundSurnames[] = {
     "欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "令狐", "夏侯",
     "司徒", "司空", "端木", "独孤", "南宫", "西门", "轩辕", "呼延", "百里", "东郭", "闻人", "万俟", "澹台",
     "公冶", "宗政", "濮阳", "淳于", "单于", "太叔", "申屠", "钟离", "赫连", "拓跋", "梁丘", "左丘", "东门",
@@ -26,14 +26,14 @@ constexpr std::array<std::string_view, 62> kCompoundSurnames = {
 
 // Surnames read differently from the character's usual reading (Unihan's kMandarin), simplified.
 // Toneless, so only readings whose letters differ matter (华 hua as a surname is still "hua").
-constexpr std::array<std::pair<std::string_view, std::string_view>, 32> kSurnameReadings = {{
+constexpr std::pair<std::string_view, std::string_view> kSurnameReadings[] = {
     {"万俟", "mo qi"}, {"尉迟", "yu chi"}, {"单于", "chan yu"}, {"长孙", "zhang sun"}, {"澹台", "tan tai"},
     {"乐正", "yue zheng"}, {"单", "shan"}, {"曾", "zeng"}, {"解", "xie"}, {"区", "ou"}, {"仇", "qiu"},
     {"朴", "piao"}, {"查", "zha"}, {"盖", "ge"}, {"缪", "miao"}, {"覃", "qin"}, {"翟", "zhai"},
     {"乐", "yue"}, {"秘", "bi"}, {"种", "chong"}, {"员", "yun"}, {"句", "gou"}, {"召", "shao"},
-    {"繁", "po"}, {"祭", "zhai"}, {"折", "she"}, {"能", "nai"}, {"谌", "chen"}, {"长", "chang"},
+    {"繁", "po"}, {"祭", "zhai"}, {"折", "she"}, {"能", "nai"}, {"长", "chang"},
     {"重", "chong"}, {"蕃", "pi"}, {"隗", "wei"},
-}};
+};
 
 bool is_separator(long cp) {
   return utf8::is_space(cp) || cp == 0xB7 || cp == 0x30FB || cp == 0x2027 || cp == 0xFF65;
@@ -167,7 +167,7 @@ std::optional<ChineseName> split_chinese_name(std::string_view full) {
   std::size_t family_chars = 1;
   if (char_count(name) >= 3) {
     const std::string folded = fold_to_simplified(name.substr(0, first_chars_bytes(name, 2)));
-    if (std::find(kCompoundSurnames.begin(), kCompoundSurnames.end(), folded) != kCompoundSurnames.end()) {
+    if (std::find(std::begin(kCompoundSurnames), std::end(kCompoundSurnames), folded) != std::end(kCompoundSurnames)) {
       family_chars = 2;
     }
   }
