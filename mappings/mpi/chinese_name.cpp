@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <iterator>
 #include <utility>
+#include <vector>
 
 #include "mappings/mpi/pinyin_table.hpp"
 #include "mappings/mpi/traditional_folder.hpp"
@@ -107,11 +108,51 @@ std::size_t char_count(std::string_view s) {
   return n;
 }
 
+// Equality of short texts, the last byte first: it differs between most characters, which saves a
+// memcmp call per table entry (these tables are scanned on every name compared).
+bool same(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && !a.empty() && a.back() == b.back() && a == b;
+}
+
+// The one-character surnames of kSurnameReadings by code point, sorted: most family names are one
+// character, and this look-up runs for every name compared.
+struct SingleReading {
+  long cp;
+  std::string_view reading;
+};
+
+const std::vector<SingleReading>& single_readings() {
+  static const std::vector<SingleReading> table = [] {
+    std::vector<SingleReading> t;
+    for (const auto& [surname, reading] : kSurnameReadings) {
+      const utf8::Step st = utf8::decode(surname, 0);
+      if (st.len == surname.size()) t.push_back({st.cp, reading});
+    }
+    std::sort(t.begin(), t.end(), [](const auto& a, const auto& b) { return a.cp < b.cp; });
+    return t;
+  }();
+  return table;
+}
+
 std::string_view surname_reading(std::string_view simplified_family) {
+  if (simplified_family.empty()) return {};
+  const utf8::Step first = utf8::decode(simplified_family, 0);
+  if (first.len == simplified_family.size()) {
+    const auto& t = single_readings();
+    const auto it = std::lower_bound(t.begin(), t.end(), first.cp, [](const auto& e, long cp) { return e.cp < cp; });
+    return it != t.end() && it->cp == first.cp ? it->reading : std::string_view();
+  }
   for (const auto& [surname, reading] : kSurnameReadings) {
-    if (surname == simplified_family) return reading;
+    if (same(surname, simplified_family)) return reading;
   }
   return {};
+}
+
+bool is_compound_surname(std::string_view simplified) {
+  for (std::string_view c : kCompoundSurnames) {
+    if (same(c, simplified)) return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -167,9 +208,7 @@ std::optional<ChineseName> split_chinese_name(std::string_view full) {
   std::size_t family_chars = 1;
   if (char_count(name) >= 3) {
     const std::string folded = fold_to_simplified(name.substr(0, first_chars_bytes(name, 2)));
-    if (std::find(std::begin(kCompoundSurnames), std::end(kCompoundSurnames), folded) != std::end(kCompoundSurnames)) {
-      family_chars = 2;
-    }
+    if (is_compound_surname(folded)) family_chars = 2;
   }
   const std::size_t cut = first_chars_bytes(name, family_chars);
   return ChineseName{name.substr(0, cut), name.substr(cut)};

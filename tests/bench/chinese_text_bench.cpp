@@ -2,7 +2,12 @@
 // scorer compares) and the synthetic population's generation speed. Prints figures; asserts
 // nothing. Build type and machine load matter: say which when quoting a figure.
 //
-//   chinese_text_bench [people]   (default 1,000,000 people for the generation figure)
+//   chinese_text_bench [people] [rounds]   (defaults: 1,000,000 people for the generation figure,
+//                                           200 rounds over the inputs per helper)
+// Instructions per call, whatever the machine's load: run it under callgrind with few rounds and
+// divide a helper's inclusive count by its calls (rounds x inputs), e.g.
+//   valgrind --tool=callgrind chinese_text_bench 1000 5 && callgrind_annotate --inclusive=yes ...
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -18,23 +23,37 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+int g_rounds = 200;
+
 template <typename F>
 void measure(const char* what, const std::vector<std::string>& inputs, F&& f) {
-  constexpr int kRounds = 200;
+  const int kRounds = g_rounds;
   std::size_t sink = 0;
   const auto start = Clock::now();
   for (int round = 0; round < kRounds; ++round) {
     for (const auto& s : inputs) sink += f(s);
   }
   const double ns = std::chrono::duration<double, std::nano>(Clock::now() - start).count();
-  std::printf("%-44s %8.0f ns/call  (%zu calls, checksum %zu)\n", what, ns / (kRounds * inputs.size()),
-              kRounds * inputs.size(), sink);
+  const std::size_t calls = static_cast<std::size_t>(kRounds) * inputs.size();
+  std::printf("%-44s %8.0f ns/call  (%zu calls, checksum %zu)\n", what, ns / static_cast<double>(calls), calls, sink);
+}
+
+// One out-of-line function per helper, so that callgrind reports each one's inclusive count.
+#define MEDGW_BENCH_CALL(name, expr) \
+  __attribute__((noinline)) std::size_t name(const std::string& s) { return (expr); }
+MEDGW_BENCH_CALL(call_fold, medgw::mpi::fold_to_simplified(s).size())
+MEDGW_BENCH_CALL(call_pinyin, medgw::mpi::to_pinyin(s).size())
+MEDGW_BENCH_CALL(call_split, medgw::mpi::split_chinese_name(s)->family.size())
+MEDGW_BENCH_CALL(call_phone, medgw::mpi::normalise_phone(s).size())
+__attribute__((noinline)) std::size_t call_pinyin_name(const std::string& f, const std::string& g) {
+  return medgw::mpi::to_pinyin_name(f, g).size();
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   const std::uint64_t people = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 1000000;
+  if (argc > 2) g_rounds = std::max(1, std::atoi(argv[2]));
   using namespace medgw::mpi;
 
   // Inputs: 1,000 names and phones from the synthetic population, and their traditional forms.
@@ -60,18 +79,18 @@ int main(int argc, char** argv) {
   std::printf("inputs: %zu simplified names, %zu traditional, %zu phones\n", simplified.size(), traditional.size(),
               phones.size());
 
-  measure("fold_to_simplified (simplified name)", simplified, [](const std::string& s) { return fold_to_simplified(s).size(); });
-  measure("fold_to_simplified (traditional name)", traditional, [](const std::string& s) { return fold_to_simplified(s).size(); });
+  measure("fold_to_simplified (simplified name)", simplified, call_fold);
+  measure("fold_to_simplified (traditional name)", traditional, call_fold);
   measure("TraditionalFolder::may_change (simplified)", simplified, [&](const std::string& s) { return std::size_t(folder.may_change(s)); });
-  measure("to_pinyin (simplified name)", simplified, [](const std::string& s) { return to_pinyin(s).size(); });
-  measure("to_pinyin (traditional name)", traditional, [](const std::string& s) { return to_pinyin(s).size(); });
+  measure("to_pinyin (simplified name)", simplified, call_pinyin);
+  measure("to_pinyin (traditional name)", traditional, call_pinyin);
   std::size_t k = 0;
   measure("to_pinyin_name (family, given)", families, [&](const std::string& f) {
     const std::size_t i = k++ % givens.size();
-    return to_pinyin_name(f, givens[i]).size();
+    return call_pinyin_name(f, givens[i]);
   });
-  measure("split_chinese_name", simplified, [](const std::string& s) { return split_chinese_name(s)->family.size(); });
-  measure("normalise_phone", phones, [](const std::string& s) { return normalise_phone(s).size(); });
+  measure("split_chinese_name", simplified, call_split);
+  measure("normalise_phone", phones, call_phone);
 
   // Generation: distinct people through the stream (no duplicates) and by random access.
   synth::PopulationOptions big;
