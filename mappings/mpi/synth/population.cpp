@@ -74,7 +74,8 @@ struct Vocabulary {
     }
   }
 
-  // Another character of the same sound, or "" when the pools have none.
+  // Another character of the same sound, or "" when the pools have none. Without `r` it answers
+  // only whether there is one (any other member of the group).
   static std::string_view homophone_of(const std::map<std::string, std::vector<std::string_view>>& groups,
                                        const std::string& pinyin, std::string_view c, Random* r) {
     const auto it = groups.find(pinyin);
@@ -275,20 +276,19 @@ bool compatible(std::uint32_t chosen, Corruption c) {
 bool swap_homophone(Person& p, Random& r) {
   const Vocabulary& v = vocabulary();
   struct Option {
-    bool family;
-    std::size_t position;
-    std::string_view replacement;
+    bool family;           // the surname, or
+    std::size_t position;  // this character of the given name
   };
   std::vector<Option> options;
   if (p.family.size() == 3) {
     const std::string_view other = Vocabulary::homophone_of(v.surname_homophones, to_pinyin_name(p.family, ""),
                                                             p.family, nullptr);
-    if (!other.empty()) options.push_back({true, 0, {}});
+    if (!other.empty()) options.push_back({true, 0});
   }
   const std::vector<std::string_view> given = characters(p.given);
   for (std::size_t k = 0; k < given.size(); ++k) {
     if (!Vocabulary::homophone_of(v.given_homophones, to_pinyin(given[k]), given[k], nullptr).empty()) {
-      options.push_back({false, k, {}});
+      options.push_back({false, k});
     }
   }
   if (options.empty()) return false;
