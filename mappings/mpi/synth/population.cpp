@@ -133,13 +133,20 @@ struct Person {
   unsigned site = 0;
 };
 
+// Every random draw is its own statement: the operands of one expression are evaluated in an
+// unspecified order (GCC and Clang differ), which would make the population compiler-dependent.
 std::string random_street(Random& r) {
   std::string line(pick(r, street_names()));
   line += pick(r, street_suffixes());
-  line += std::to_string(r.between(1, 999)) + "号";
+  line += std::to_string(r.between(1, 999));
+  line += "号";
   if (r.chance(0.7)) {
-    line += std::to_string(r.between(1, 30)) + "栋" + std::to_string(r.between(1, 6)) + "单元" +
-            std::to_string(r.between(1, 33)) + "0" + std::to_string(r.between(1, 6)) + "室";
+    const auto building = r.between(1, 30);
+    const auto unit = r.between(1, 6);
+    const auto floor = r.between(1, 33);
+    const auto flat = r.between(1, 6);
+    line += std::to_string(building) + "栋" + std::to_string(unit) + "单元" + std::to_string(floor) + "0" +
+            std::to_string(flat) + "室";
   }
   return line;
 }
@@ -147,7 +154,9 @@ std::string random_street(Random& r) {
 const Place& random_place(Random& r) { return places()[r.weighted(vocabulary().place_sums)]; }
 
 std::string random_mobile(Random& r) {
-  return std::string(pick(r, std::span<const std::string_view>(kMobilePrefixes))) + digits(r, 8);
+  std::string phone(pick(r, std::span<const std::string_view>(kMobilePrefixes)));
+  phone += digits(r, 8);
+  return phone;
 }
 
 Person make_person(std::uint64_t seed, std::uint64_t index, unsigned sites) {
