@@ -198,8 +198,10 @@ DbResult<Ok> check_actor(const mpi::Actor& actor) {
 // Moves `record` to `golden` (grade manual) and logs it as `kind`.
 DbResult<OperationResult> relink(Db& db, mpi::SourceRecordId record, mpi::GoldenId golden, const CurrentLink& before,
                                  std::string_view kind, const mpi::Actor& actor) {
+  // The link's own reason is a fixed text: the operator's words stay in the operations log only
+  // (links.reason and merges.reason are printed by `medgw archive` and promised PHI-free).
   SqliteIndexStore index(db);
-  if (auto r = index.link(record, golden, mpi::LinkGrade::kManual, actor.reason); !r) {
+  if (auto r = index.link(record, golden, mpi::LinkGrade::kManual, "operator " + std::string(kind)); !r) {
     return unexpected(from_mpi(r.error()));
   }
   auto now = current_link(db, record);
@@ -329,7 +331,7 @@ DbResult<OperationResult> merge_goldens(Db& db, mpi::GoldenId from, mpi::GoldenI
     return unexpected(refused("merge: golden patients " + id_text(from) + " and " + id_text(into) +
                               " are marked not the same person (see `medgw mpi history`); undo that mark first"));
   }
-  auto merge = index.record_merge(from, into, actor.reason);
+  auto merge = index.record_merge(from, into, actor.automatic ? "merge request" : "operator merge");
   if (!merge) return unexpected(from_mpi(merge.error()));
   if (auto r = outbox(db, "patients-merged", into, from); !r) return unexpected(r.error());
   return log_merge(db, *merge, from, into, actor);

@@ -20,11 +20,15 @@ reopens the task); history lists both with who and why. Then "not the same perso
 is refused a merge and never proposed again by a later message; a manual link survives the next
 message; undo. Usage, refusal and config errors (survivorship included) have their exit statuses.
 """
+import hashlib
 import json
 import os
 import subprocess
 import sys
+import time
 import unittest
+import urllib.error
+import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -33,6 +37,47 @@ from test_archive import MEDGW, MRN_SYSTEM, adt, oru, resources  # noqa: E402
 from test_archive_admin import CHECKUP_SYSTEM, adt_from, site_with_checkup_centre  # noqa: E402
 
 WHO = ["--by", "alice", "--reason", "checked the ID card at the desk"]
+# The admin API's tokens: an operator console with the admin scope, a data client with every FHIR scope.
+ADMIN_TOKENS = {"mpi-console": ("console-token", "medgw/mpi.admin"), "ehr": ("ehr-token", "system/*.*")}
+
+
+class AdminGateway(test_archive.Gateway):
+    """The Gateway with the FHIR server on (port 0, read from the fhir.listening log line), which
+    carries the admin API."""
+
+    def write_config(self, pipeline=True):
+        super().write_config(pipeline)
+        lines = ["fhir:", "  enabled: true", "  bind: 127.0.0.1", "  port: 0", "  api_keys:"]
+        for client, (token, scope) in ADMIN_TOKENS.items():
+            lines += ["    - client: %s" % client, "      token_sha256: %s" % hashlib.sha256(token.encode()).hexdigest(),
+                      "      scopes: [%s]" % scope]
+        with open(self.config, "a") as f:
+            f.write("\n".join(lines) + "\n")
+
+    def start(self):
+        super().start()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            for e in self.events():
+                if e.get("event") == "fhir.listening":
+                    self.fhir_port = int(e["port"])
+                    return self
+            time.sleep(0.05)
+        raise AssertionError("the FHIR server did not listen within 60 s")
+
+    def admin(self, method, path, body=None, token="console-token"):
+        """(status, parsed JSON) of an admin API call."""
+        req = urllib.request.Request("http://127.0.0.1:%d%s" % (self.fhir_port, path), method=method,
+                                     data=json.dumps(body).encode() if body is not None else None)
+        if token:
+            req.add_header("Authorization", "Bearer " + token)
+        if body is not None:
+            req.add_header("Content-Type", "application/json")
+        try:
+            with urllib.request.urlopen(req, timeout=30) as r:
+                return r.status, json.loads(r.read())
+        except urllib.error.HTTPError as e:
+            return e.code, json.loads(e.read() or b"null")
 
 
 class MpiOpsTest(test_archive.GatewayTestCase):
@@ -177,6 +222,33 @@ class MpiOpsTest(test_archive.GatewayTestCase):
         self.assertIn("not undone", err)
         self.assertEqual(self.mpi_json("undo", str(marked["operation"]), *WHO)["undid"], marked["operation"])
         self.assertEqual(self.mpi_json("merge", str(second), str(first), *WHO)["kind"], "merge")
+
+    def test_the_admin_api_does_the_same_behind_its_scope(self):
+        self.gw = AdminGateway(self.tmp)
+        first, second = self.two_his_patients_and_a_checkup_client()
+        self.assertEqual(self.gw.admin("GET", "/admin/mpi/review", token=None)[0], 401)
+        self.assertEqual(self.gw.admin("GET", "/admin/mpi/review", token="ehr-token")[0], 403)
+        self.assertEqual(self.gw.admin("POST", "/admin/mpi/merge", {"from": second, "into": first, "reason": "x"},
+                                       token="ehr-token")[0], 403)
+        status, tasks = self.gw.admin("GET", "/admin/mpi/review")
+        self.assertEqual(status, 200, tasks)
+        self.assertEqual([(t["golden"]["id"], t["other_goldens"]) for t in tasks], [(first, [second])])
+        self.assertEqual(tasks, self.mpi_json("review"), "the CLI and the API answer alike")
+
+        status, merged = self.gw.admin("POST", "/admin/mpi/merge",
+                                       {"from": second, "into": first, "reason": "same person", "by": "carol"})
+        self.assertEqual(status, 200, merged)
+        self.assertEqual(self.golden_of(MRN_SYSTEM + "|900003"), first)
+        status, refused = self.gw.admin("POST", "/admin/mpi/merge", {"from": second, "into": first, "reason": "again"})
+        self.assertEqual(status, 409, refused)
+        status, unmerged = self.gw.admin("POST", "/admin/mpi/unmerge", {"merge": merged["merge"], "reason": "no"})
+        self.assertEqual(status, 200, unmerged)
+        self.assertEqual(self.golden_of(MRN_SYSTEM + "|900003"), second)
+        status, history = self.gw.admin("GET", "/admin/mpi/history?golden=%d" % first)
+        self.assertEqual(status, 200, history)
+        self.assertEqual([(o["kind"], o["by"]) for o in history],
+                         [("merge", "carol via mpi-console"), ("unmerge", "mpi-console")])
+        self.assertEqual(history, self.mpi_json("history", "--golden", str(first)))
 
     def test_usage_and_config_errors(self):
         missing = os.path.join(self.tmp, "missing.yaml")
