@@ -210,7 +210,8 @@ class MpiOpsTest(test_archive.GatewayTestCase):
         self.assertEqual((linked["golden"], linked["other_golden"]), (second, first))
         self.assertEqual(self.golden_of(CHECKUP_SYSTEM + "|T900005"), second)
         self.assertEqual(self.gw.send(adt_from("PEIS", "PE3", "T900005", "王^五", "19600101", "M")), ["AA"])
-        self.wait_archive(CHECKUP_SYSTEM + "|T900005", lambda b: len(resources(b, "Encounter")) == 2, "re-sent")
+        # The golden patient's visits: the HIS patient's, the client's first and its re-sent one.
+        self.wait_archive(CHECKUP_SYSTEM + "|T900005", lambda b: len(resources(b, "Encounter")) == 3, "re-sent")
         self.assertEqual(self.golden_of(CHECKUP_SYSTEM + "|T900005"), second)
 
         # undo the link and the mark; an undo is not undone.
