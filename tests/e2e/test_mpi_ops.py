@@ -104,8 +104,8 @@ class MpiOpsTest(test_archive.GatewayTestCase):
         authority, so two people; then a check-up client matching both on demographics alone."""
         self.gw.write_site(site_with_checkup_centre(self.gw.codes))
         self.gw.start()
-        self.assertEqual(self.gw.send(adt("ADT1", "900001", name="王^五", birth="19600101"),
-                                      oru("LAB1", "900001", "F9001")), ["AA", "AA"])
+        lab = oru("LAB1", "900001", "F9001").replace("||张^三||19900307|M", "||王^五||19600101|M")
+        self.assertEqual(self.gw.send(adt("ADT1", "900001", name="王^五", birth="19600101"), lab), ["AA", "AA"])
         self.wait_archive(MRN_SYSTEM + "|900001", lambda b: len(resources(b, "DiagnosticReport")) == 1, "first")
         self.assertEqual(self.gw.send(adt("ADT3", "900003", name="王^五", birth="19600101")), ["AA"])
         self.wait_archive(MRN_SYSTEM + "|900003", lambda b: True, "second")
