@@ -324,11 +324,12 @@ ArchiveResult<std::optional<StoredResource>> ArchiveReader::Impl::golden_patient
     out.json = merged_patient_json(golden, surviving->value_or(*merged_into), out.version, out.last_updated);
     return R(std::move(out));
   }
-  std::vector<std::string> records;
+  std::vector<SourceRecordDocument> records;
   out.version = 0;
   {
     auto q = prepare(
-        "SELECT sr.resource, sr.version, sr.updated FROM links l JOIN source_records sr ON sr.id = l.source_record_id "
+        "SELECT sr.resource, sr.version, sr.updated, sr.sender FROM links l JOIN source_records sr "
+        "ON sr.id = l.source_record_id "
         "WHERE l.golden_id = ?1 AND l.undone IS NULL AND sr.resource <> '' ORDER BY sr.revision",
         "read source records");
     if (!q) return unexpected(q.error());
@@ -337,7 +338,7 @@ ArchiveResult<std::optional<StoredResource>> ArchiveReader::Impl::golden_patient
       auto row = (*q)->step();
       if (!row) return unexpected(store_error(row.error()));
       if (!*row) break;
-      records.push_back((*q)->text(0));
+      records.push_back({(*q)->text(0), (*q)->text(3), (*q)->text(2)});
       // Derived version: the sum of its records' versions, so a new patient is version 1 and
       // every change to one of its records counts. (An unlink can lower it: a stored golden
       // version is the better answer, left for the patient-index issue.)
@@ -347,7 +348,7 @@ ArchiveResult<std::optional<StoredResource>> ArchiveReader::Impl::golden_patient
   }
   if (records.empty()) return R();
   auto json =
-      archive::with_meta(compose_golden_patient(golden, records), "Patient", out.id, out.version, out.last_updated);
+      archive::with_meta(compose_golden_patient(golden, records, options.survivorship), "Patient", out.id, out.version, out.last_updated);
   if (!json) return unexpected(corrupt("read golden patient"));
   out.json = std::move(*json);
   return R(std::move(out));

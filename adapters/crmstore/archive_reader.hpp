@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "adapters/crmstore/search_query.hpp"
+#include "adapters/crmstore/survivorship.hpp"
 #include "gateway/core/expected.hpp"
 
 namespace medgw::crmstore {
@@ -87,6 +88,8 @@ struct ArchiveReaderOptions {
   // not of UTC. A search for date=2026-11-02 in Beijing (+08:00) means 2026-11-01T16:00Z up to
   // 2026-11-02T16:00Z.
   std::chrono::minutes utc_offset{0};
+  // How golden patients are composed from their source records (crm_store.survivorship).
+  SurvivorshipRules survivorship;
 };
 
 class ArchiveReader {

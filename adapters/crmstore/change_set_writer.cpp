@@ -18,6 +18,7 @@
 #include "adapters/crmstore/timestamp.hpp"
 #include "mappings/model/fhir_json.hpp"
 #include "mappings/mpi/identity.hpp"
+#include "adapters/crmstore/index_operations.hpp"
 #include "mappings/mpi/merge.hpp"
 #include "mappings/mpi/resolver.hpp"
 
@@ -667,6 +668,61 @@ DbResult<std::optional<Subject>> resolve_subject(Db& db, const model::SubjectRef
   return Found();
 }
 
+// FHIR Patient.link (issue 7), on the golden patient of the record just resolved. `other` is
+// medgw's own id ("<golden>", "src-<record>", as the API serves them, "Patient/" in front or not),
+// resolved like a subject; one naming nobody refuses the change set, as an ADT^A40 naming an
+// unknown prior patient does (dropping a merge instruction silently would lose it).
+// - replaced-by: this patient "must no longer be used", the other is used instead: a merge of this
+//   golden patient into the other's, logged as the sender's automatic merge (an unmerge undoes it).
+// - replaces: the inverse, the other's golden patient merged into this one.
+// - seealso: "known to contain data about the same person", but both stay "equally valid": the
+//   sender asserts a likely identity, not a decision. It opens a see-also review task pairing the
+//   two golden patients (a person merges or marks them distinct with the records side by side)
+//   rather than linking: a soft assertion from one sender must not bypass the review that the
+//   index's own probable matches get. Nothing happens when they are one patient already or marked
+//   distinct (a round trip of medgw's own seealso links, which name the patient's own records).
+// - refer: medgw's own pointer from a source record to its golden patient: nothing to do.
+// A pair marked distinct by an operator is never merged by a link: the change set is refused.
+DbResult<std::optional<WriteOutcome>> apply_patient_links(Db& db, const model::ChangeSet& changes,
+                                                          const Subject& subject) {
+  using Refused = std::optional<WriteOutcome>;
+  if (!changes.patient) return Refused();
+  const auto& links = changes.patient->patient.link;
+  for (std::size_t i = 0; i < links.size(); ++i) {
+    const auto& link = links[i];
+    if (link.type != "replaced-by" && link.type != "replaces" && link.type != "seealso") continue;
+    const std::string where = "Patient.link[" + std::to_string(i) + "]";
+    auto other = resolve_subject(db, model::SubjectReference{link.other.reference, std::nullopt});
+    if (!other) return unexpected(other.error());
+    if (!*other) return Refused(refusal(kRefusedUnknownSubject, where + ".other names no patient of the archive"));
+    const mpi::GoldenId here = subject.golden, there = (*other)->golden;
+    if (here == there) continue;  // one patient already (a re-sent link)
+    SqliteIndexStore index(db);
+    auto marked = index.distinct_goldens(here);
+    if (!marked) return unexpected(DbError{0, marked.error().message, marked.error().retryable});
+    const bool distinct = std::find(marked->begin(), marked->end(), there) != marked->end();
+    if (link.type == "seealso") {
+      if (distinct) continue;
+      mpi::ReviewTask task{std::string(mpi::kReviewSeeAlso), subject.record, here, {there},
+                           "the sender links this patient to another (Patient.link seealso)", {}};
+      if (auto r = index.open_review_task(task); !r) return unexpected(DbError{0, r.error().message, r.error().retryable});
+      continue;
+    }
+    if (distinct) {
+      return Refused(refusal(kRefusedInvalid, where + ": golden patients " + std::to_string(here) + " and " +
+                                                  std::to_string(there) + " are marked not the same person"));
+    }
+    const bool replaced = link.type == "replaced-by";
+    const mpi::Actor sender{changes.sender, "FHIR Patient.link " + link.type, true};
+    auto merged = merge_goldens(db, replaced ? here : there, replaced ? there : here, sender);
+    if (!merged) {
+      if (merged.error().retryable) return unexpected(merged.error());
+      return Refused(refusal(kRefusedInvalid, where + ": " + merged.error().message));
+    }
+  }
+  return Refused();
+}
+
 // A FHIR update of source record "src-<n>": checks it exists and its version, and makes sure the
 // resolver finds that record. The resolver names a record by (sender, key identifier); the update
 // keeps the record's sender, and when its identifiers give another key, the record is re-keyed
@@ -716,6 +772,13 @@ DbResult<std::optional<WriteOutcome>> prepare_patient_update(Db& db, const model
   return Refused();
 }
 
+// "ADT^A40 message 123" (or the FHIR interaction's type): what asked for an automatic merge.
+std::string merge_reason(const model::ChangeSet& changes) {
+  std::string out = changes.message_type.empty() ? std::string("merge request") : changes.message_type;
+  if (!changes.message_control_id.empty()) out += " message " + changes.message_control_id;
+  return out;
+}
+
 }  // namespace
 
 DbResult<WriteOutcome> write_change_set(Db& db, const model::ChangeSet& changes, std::uint64_t envelope_id,
@@ -754,10 +817,27 @@ DbResult<WriteOutcome> write_change_set(Db& db, const model::ChangeSet& changes,
       if (auto r = writer.event("patients-merged", merged->surviving.golden, "Patient", merged->merged); !r) {
         return unexpected(r.error());
       }
+      // An automatic operation: the sender asked for it; the reason names the message, not the patient.
+      const mpi::Actor sender{changes.sender, merge_reason(changes), true};
+      if (auto r = log_merge(db, merged->merge, merged->merged, merged->surviving.golden, sender); !r) {
+        return unexpected(r.error());
+      }
     }
   }
   if (subject && !changes.merges.empty()) {
     // A merge may have moved the change set's own patient: its resources follow the current link.
+    auto q = db.query("SELECT golden_id FROM links WHERE source_record_id = ?1 AND undone IS NULL",
+                      "read current link");
+    if (!q) return unexpected(q.error());
+    auto golden = q->bind(1, subject->record).single_int64();
+    if (!golden) return unexpected(golden.error());
+    if (*golden) subject->golden = **golden;
+  }
+  if (subject && changes.patient && !changes.patient->patient.link.empty()) {
+    auto linked = apply_patient_links(db, changes, *subject);
+    if (!linked) return unexpected(linked.error());
+    if (*linked) return std::move(**linked);
+    // A replaced-by moved the change set's own patient: its resources follow the current link.
     auto q = db.query("SELECT golden_id FROM links WHERE source_record_id = ?1 AND undone IS NULL",
                       "read current link");
     if (!q) return unexpected(q.error());

@@ -240,7 +240,58 @@ CREATE TABLE audit_log (
 CREATE INDEX audit_log_golden ON audit_log(golden_id, at);
 )SQL";
 
-constexpr std::array<const char*, 3> kMigrations{kMigration1, kMigration2, kMigration3};
+// 4: the scores behind a review task (issue 7): what the matcher weighed, field by field, as a JSON
+// object, so a reviewer sees why the pair was proposed. NULL for tasks opened without scores.
+// (The matching work adds the same column; the two are one migration.)
+constexpr const char* kMigration4 = R"SQL(
+ALTER TABLE review_tasks ADD COLUMN field_scores TEXT;
+)SQL";
+
+// 5: the patient index's operations log (issue 7): every link, unlink, merge, unmerge, "not the
+// same person" mark and undo, with who (an operator, or the sender of an ADT^A40), why and when,
+// and what it changed, so it can be undone exactly:
+// - link/unlink: link_id is the link it made, previous_link_id the one it replaced (undone since);
+//   undoing it restores previous_link_id.
+// - merge: merge_id (merges/merge_links remember the moved links); its undo is an unmerge.
+// - distinct: distinct_id, a row of distinct_goldens (golden_a < golden_b); undoing sets its
+//   `undone`. While a pair is not undone the resolver never links or proposes one for the other.
+// - review_tasks: the ids of the review tasks the operation answered (closed), a JSON array; its
+//   undo opens them again. undoes/undone_by pair an operation with its undo.
+constexpr const char* kMigration5 = R"SQL(
+CREATE TABLE distinct_goldens (
+  id INTEGER PRIMARY KEY,
+  golden_a INTEGER NOT NULL REFERENCES golden_patients(id),
+  golden_b INTEGER NOT NULL REFERENCES golden_patients(id),
+  created TEXT NOT NULL,
+  undone TEXT,
+  CHECK (golden_a < golden_b)
+);
+CREATE INDEX distinct_goldens_a ON distinct_goldens(golden_a) WHERE undone IS NULL;
+CREATE INDEX distinct_goldens_b ON distinct_goldens(golden_b) WHERE undone IS NULL;
+CREATE TABLE mpi_operations (
+  id INTEGER PRIMARY KEY,
+  kind TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  automatic INTEGER NOT NULL,
+  reason TEXT NOT NULL,
+  at TEXT NOT NULL,
+  source_record_id INTEGER REFERENCES source_records(id),
+  golden_id INTEGER REFERENCES golden_patients(id),
+  other_golden_id INTEGER REFERENCES golden_patients(id),
+  link_id INTEGER REFERENCES links(id),
+  previous_link_id INTEGER REFERENCES links(id),
+  merge_id INTEGER REFERENCES merges(id),
+  distinct_id INTEGER REFERENCES distinct_goldens(id),
+  review_tasks TEXT NOT NULL DEFAULT '[]',
+  undoes INTEGER REFERENCES mpi_operations(id),
+  undone_by INTEGER REFERENCES mpi_operations(id)
+);
+CREATE INDEX mpi_operations_golden ON mpi_operations(golden_id);
+CREATE INDEX mpi_operations_other_golden ON mpi_operations(other_golden_id);
+CREATE INDEX mpi_operations_merge ON mpi_operations(merge_id) WHERE merge_id IS NOT NULL;
+)SQL";
+
+constexpr std::array<const char*, 5> kMigrations{kMigration1, kMigration2, kMigration3, kMigration4, kMigration5};
 
 // Indexes every stored resource and source record for search (migration 3), from its JSON, the
 // same way a write does. In slices by id, so memory stays bounded however large the archive.

@@ -4,11 +4,10 @@
 
 #include "adapters/crmstore/change_set_writer.hpp"
 #include "adapters/crmstore/golden_patient.hpp"
+#include "adapters/crmstore/golden_records.hpp"
 #include "adapters/crmstore/schema.hpp"
-#include "adapters/crmstore/sqlite_index_store.hpp"
 #include "adapters/crmstore/timestamp.hpp"
 #include "mappings/model/fhir_json.hpp"
-#include "mappings/mpi/merge.hpp"
 
 namespace medgw::crmstore {
 
@@ -19,7 +18,6 @@ using sqlite::Ok;
 namespace {
 
 StoreError to_store_error(const DbError& e) { return StoreError{e.message, e.retryable}; }
-StoreError to_store_error(const mpi::MpiError& e) { return StoreError{e.message, e.retryable}; }
 
 // Tables of clinical rows, in the order the archive lists them.
 constexpr const char* kArchiveSql[] = {
@@ -33,7 +31,8 @@ constexpr const char* kArchiveSql[] = {
 
 }  // namespace
 
-Expected<std::unique_ptr<SqliteCrmStore>, std::string> SqliteCrmStore::open(const std::string& path) {
+Expected<std::unique_ptr<SqliteCrmStore>, std::string> SqliteCrmStore::open(const std::string& path,
+                                                                            SurvivorshipRules survivorship) {
   const std::filesystem::path p(path);
   if (p.has_parent_path()) {
     std::error_code ec;
@@ -57,11 +56,11 @@ Expected<std::unique_ptr<SqliteCrmStore>, std::string> SqliteCrmStore::open(cons
     if (auto r = (*db)->exec(pragma, "configure"); !r) return unexpected("crm store " + path + ": " + r.error().message);
   }
   if (auto v = sqlite::migrate(**db); !v) return unexpected("crm store " + path + ": " + v.error().message);
-  return std::unique_ptr<SqliteCrmStore>(new SqliteCrmStore(std::move(*db)));
+  return std::unique_ptr<SqliteCrmStore>(new SqliteCrmStore(std::move(*db), std::move(survivorship)));
 }
 
-Expected<CrmStorePtr, std::string> open_sqlite_crm_store(const std::string& path) {
-  auto store = SqliteCrmStore::open(path);
+Expected<CrmStorePtr, std::string> open_sqlite_crm_store(const std::string& path, SurvivorshipRules survivorship) {
+  auto store = SqliteCrmStore::open(path, std::move(survivorship));
   if (!store) return unexpected(store.error());
   return CrmStorePtr(std::move(*store));
 }
@@ -188,22 +187,9 @@ Expected<std::optional<std::string>, StoreError> SqliteCrmStore::archive_bundle(
       if (!*got) return std::optional<std::string>();
       golden = **got;
     }
-    std::vector<std::string> records;
-    {
-      auto q = db_->query(
-          "SELECT sr.resource FROM links l JOIN source_records sr ON sr.id = l.source_record_id "
-          "WHERE l.golden_id = ?1 AND l.undone IS NULL ORDER BY sr.revision",
-          "read source records");
-      if (!q) return unexpected(to_store_error(q.error()));
-      q->bind(1, golden);
-      for (;;) {
-        auto row = q->step();
-        if (!row) return unexpected(to_store_error(row.error()));
-        if (!*row) break;
-        records.push_back(q->text(0));
-      }
-    }
-    std::vector<std::string> resources{compose_golden_patient(golden, records)};
+    auto records = sqlite::golden_source_records(*db_, golden);
+    if (!records) return unexpected(to_store_error(records.error()));
+    std::vector<std::string> resources{compose_golden_patient(golden, *records, survivorship_)};
     for (const char* sql : kArchiveSql) {
       auto q = db_->query(sql, "read archive");
       if (!q) return unexpected(to_store_error(q.error()));
@@ -221,113 +207,52 @@ Expected<std::optional<std::string>, StoreError> SqliteCrmStore::archive_bundle(
   return result;
 }
 
-Expected<Ok, StoreError> SqliteCrmStore::undo_merge(std::int64_t merge_id) {
+template <class Op>
+Expected<OperationResult, StoreError> SqliteCrmStore::operation(Op op) {
   std::lock_guard lock(mu_);
   if (auto r = begin(); !r) return unexpected(r.error());
-  std::int64_t from = 0, into = 0;
-  {
-    auto q = db_->query("SELECT from_golden, into_golden FROM merges WHERE id = ?1", "undo merge");
-    if (!q) {
-      rollback();
-      return unexpected(to_store_error(q.error()));
-    }
-    q->bind(1, merge_id);
-    auto row = q->step();
-    if (!row) {
-      rollback();
-      return unexpected(to_store_error(row.error()));
-    }
-    if (*row) {
-      from = q->int64(0);
-      into = q->int64(1);
-    }
-  }
-  sqlite::SqliteIndexStore index(*db_);
-  if (auto r = mpi::undo_merge(index, merge_id); !r) {
+  auto done = op(*db_);
+  if (!done) {
     rollback();
-    return unexpected(to_store_error(r.error()));
-  }
-  auto q = db_->query(
-      "INSERT INTO outbox (kind, golden_id, resource_type, resource_id, envelope_id, created) "
-      "VALUES ('merge-undone', ?1, 'Patient', ?2, 0, ?3)",
-      "write outbox event");
-  if (!q) {
-    rollback();
-    return unexpected(to_store_error(q.error()));
-  }
-  if (auto r = q->bind(1, into).bind(2, from).bind(3, utc_timestamp()).run(); !r) {
-    rollback();
-    return unexpected(to_store_error(r.error()));
-  }
-  return commit();
-}
-
-Expected<std::int64_t, StoreError> SqliteCrmStore::unlink(std::int64_t source_record_id) {
-  auto done = unlink_record(source_record_id);
-  if (!done) return unexpected(done.error());
-  return done->golden;
-}
-
-Expected<UnlinkOutcome, StoreError> SqliteCrmStore::unlink_record(std::int64_t source_record_id) {
-  std::lock_guard lock(mu_);
-  if (auto r = begin(); !r) return unexpected(r.error());
-  auto result = [&]() -> Expected<UnlinkOutcome, StoreError> {
-    UnlinkOutcome out;
-    out.source_record = source_record_id;
-    std::int64_t others = 0;
-    {
-      auto q = db_->query(
-          "SELECT l.golden_id, (SELECT count(*) FROM links o WHERE o.golden_id = l.golden_id AND o.undone IS NULL "
-          "AND o.source_record_id <> l.source_record_id) FROM links l WHERE l.source_record_id = ?1 AND l.undone IS NULL",
-          "unlink");
-      if (!q) return unexpected(to_store_error(q.error()));
-      q->bind(1, source_record_id);
-      auto row = q->step();
-      if (!row) return unexpected(to_store_error(row.error()));
-      if (!*row) {
-        return unexpected(StoreError{"unlink: no source record " + std::to_string(source_record_id), false});
-      }
-      out.previous_golden = q->int64(0);
-      others = q->int64(1);
-    }
-    // Alone on its golden patient, the record is already separate: a new golden patient would only
-    // leave an empty one behind.
-    if (others == 0) {
-      return unexpected(StoreError{"unlink: source record " + std::to_string(source_record_id) +
-                                       " is the only record of golden patient " +
-                                       std::to_string(out.previous_golden) + "; nothing to separate",
-                                   false});
-    }
-    sqlite::SqliteIndexStore index(*db_);
-    auto golden = mpi::unlink(index, source_record_id, "operator unlink");
-    if (!golden) return unexpected(to_store_error(golden.error()));
-    out.golden = *golden;
-    {
-      auto q = db_->query(
-          "SELECT id FROM review_tasks WHERE source_record_id = ?1 AND kind = ?2 AND status = 'open' ORDER BY id",
-          "unlink: review tasks");
-      if (!q) return unexpected(to_store_error(q.error()));
-      q->bind(1, source_record_id).bind(2, mpi::kReviewProbableMatch);
-      for (;;) {
-        auto row = q->step();
-        if (!row) return unexpected(to_store_error(row.error()));
-        if (!*row) break;
-        out.closed_review_tasks.push_back(q->int64(0));
-      }
-    }
-    for (const auto id : out.closed_review_tasks) {
-      auto q = db_->query("UPDATE review_tasks SET status = 'closed' WHERE id = ?1", "unlink: close review task");
-      if (!q) return unexpected(to_store_error(q.error()));
-      if (auto r = q->bind(1, id).run(); !r) return unexpected(to_store_error(r.error()));
-    }
-    return out;
-  }();
-  if (!result) {
-    rollback();
-    return result;
+    return unexpected(to_store_error(done.error()));
   }
   if (auto r = commit(); !r) return unexpected(r.error());
-  return result;
+  return std::move(*done);
+}
+
+Expected<OperationResult, StoreError> SqliteCrmStore::unmerge(std::int64_t merge_id, const mpi::Actor& actor) {
+  return operation([&](sqlite::Db& db) { return sqlite::unmerge(db, merge_id, actor); });
+}
+
+Expected<OperationResult, StoreError> SqliteCrmStore::unlink_record(std::int64_t source_record_id,
+                                                                   const mpi::Actor& actor) {
+  return operation([&](sqlite::Db& db) { return sqlite::unlink_record(db, source_record_id, actor); });
+}
+
+Expected<OperationResult, StoreError> SqliteCrmStore::link_record(std::int64_t source_record_id, std::int64_t golden,
+                                                                 const mpi::Actor& actor) {
+  return operation([&](sqlite::Db& db) { return sqlite::link_record(db, source_record_id, golden, actor); });
+}
+
+Expected<OperationResult, StoreError> SqliteCrmStore::merge_goldens(std::int64_t from, std::int64_t into,
+                                                                   const mpi::Actor& actor) {
+  return operation([&](sqlite::Db& db) { return sqlite::merge_goldens(db, from, into, actor); });
+}
+
+Expected<OperationResult, StoreError> SqliteCrmStore::mark_distinct(std::int64_t a, std::int64_t b,
+                                                                   const mpi::Actor& actor) {
+  return operation([&](sqlite::Db& db) { return sqlite::mark_distinct(db, a, b, actor); });
+}
+
+Expected<OperationResult, StoreError> SqliteCrmStore::undo_operation(std::int64_t op, const mpi::Actor& actor) {
+  return operation([&](sqlite::Db& db) { return sqlite::undo_operation(db, op, actor); });
+}
+
+Expected<std::vector<OperationRow>, StoreError> SqliteCrmStore::operations_of_golden(std::int64_t golden) {
+  std::lock_guard lock(mu_);
+  auto rows = sqlite::operations_of_golden(*db_, golden);
+  if (!rows) return unexpected(to_store_error(rows.error()));
+  return std::move(*rows);
 }
 
 namespace {
@@ -391,7 +316,8 @@ Expected<std::optional<std::vector<MergeRow>>, StoreError> SqliteCrmStore::list_
 Expected<std::vector<ReviewTaskRow>, StoreError> SqliteCrmStore::list_review_tasks(bool open_only) {
   std::lock_guard lock(mu_);
   auto q = db_->query(
-      "SELECT id, kind, source_record_id, golden_id, other_goldens, reason, status, created FROM review_tasks "
+      "SELECT id, kind, source_record_id, golden_id, other_goldens, reason, status, created, coalesce(field_scores, '') "
+      "FROM review_tasks "
       "WHERE ?1 = 0 OR status = 'open' ORDER BY id",
       "list review tasks");
   if (!q) return unexpected(to_store_error(q.error()));
@@ -401,7 +327,57 @@ Expected<std::vector<ReviewTaskRow>, StoreError> SqliteCrmStore::list_review_tas
     auto row = q->step();
     if (!row) return unexpected(to_store_error(row.error()));
     if (!*row) break;
-    out.push_back({q->int64(0), q->text(1), q->int64(2), q->int64(3), q->text(4), q->text(5), q->text(6), q->text(7)});
+    out.push_back({q->int64(0), q->text(1), q->int64(2), q->int64(3), q->text(4), q->text(5), q->text(6), q->text(7),
+                   q->text(8)});
+  }
+  return out;
+}
+
+Expected<std::optional<SqliteCrmStore::PatientView>, StoreError> SqliteCrmStore::source_record_view(
+    std::int64_t source_record_id) {
+  std::lock_guard lock(mu_);
+  auto q = db_->query("SELECT sender, resource FROM source_records WHERE id = ?1", "read source record");
+  if (!q) return unexpected(to_store_error(q.error()));
+  q->bind(1, source_record_id);
+  auto row = q->step();
+  if (!row) return unexpected(to_store_error(row.error()));
+  if (!*row) return std::optional<PatientView>();
+  return std::optional<PatientView>(PatientView{source_record_id, q->text(0), q->text(1)});
+}
+
+Expected<std::optional<SqliteCrmStore::PatientView>, StoreError> SqliteCrmStore::golden_view(std::int64_t golden) {
+  std::lock_guard lock(mu_);
+  if (auto r = db_->exec("BEGIN", "begin read"); !r) return unexpected(to_store_error(r.error()));
+  auto result = [&]() -> Expected<std::optional<PatientView>, StoreError> {
+    std::int64_t id = golden;
+    for (int hops = 0;; ++hops) {
+      if (hops > 64) return std::optional<PatientView>();  // merges cannot make a cycle; refuse rather than spin
+      auto q = db_->query("SELECT coalesce(merged_into, 0) FROM golden_patients WHERE id = ?1", "read golden patient");
+      if (!q) return unexpected(to_store_error(q.error()));
+      auto into = q->bind(1, id).single_int64();
+      if (!into) return unexpected(to_store_error(into.error()));
+      if (!*into) return std::optional<PatientView>();
+      if (**into == 0) break;
+      id = **into;
+    }
+    auto records = sqlite::golden_source_records(*db_, id);
+    if (!records) return unexpected(to_store_error(records.error()));
+    return std::optional<PatientView>(PatientView{id, {}, compose_golden_patient(id, *records, survivorship_)});
+  }();
+  rollback();
+  return result;
+}
+
+Expected<std::vector<SqliteCrmStore::ReviewView>, StoreError> SqliteCrmStore::review_views(bool open_only) {
+  auto tasks = list_review_tasks(open_only);
+  if (!tasks) return unexpected(tasks.error());
+  std::vector<ReviewView> out;
+  for (auto& t : *tasks) {
+    auto record = source_record_view(t.source_record);
+    if (!record) return unexpected(record.error());
+    auto golden = golden_view(t.golden);
+    if (!golden) return unexpected(golden.error());
+    out.push_back({std::move(t), std::move(*record), std::move(*golden)});
   }
   return out;
 }

@@ -8,8 +8,9 @@
 // Isolation of bad input: each item runs in its own SAVEPOINT; a refused item rolls back only
 // itself. A busy or failing disk rolls back the whole batch and is reported retryable.
 //
-// Besides the CrmStore interface, the operator CLI gets: the list of merges and undo_merge, unlink,
-// review tasks and the outbox (events for the CRM after a sequence number). One connection, guarded
+// Besides the CrmStore interface, the operator CLI and the admin API get: the list of merges, the
+// patient index's operations (link, unlink, merge, unmerge, distinct, undo) and their log, review
+// tasks and the outbox (events for the CRM after a sequence number). One connection, guarded
 // by a mutex: calls may come from any thread, one at a time.
 #include <chrono>
 #include <cstdint>
@@ -21,9 +22,15 @@
 #include <vector>
 
 #include "adapters/crmstore/crm_store.hpp"
+#include "adapters/crmstore/index_operations.hpp"
 #include "adapters/crmstore/sqlite_db.hpp"
+#include "adapters/crmstore/survivorship.hpp"
+#include "mappings/mpi/operation.hpp"
 
 namespace medgw::crmstore {
+
+using sqlite::OperationResult;
+using sqlite::OperationRow;
 
 struct ReviewTaskRow {
   std::int64_t id = 0;
@@ -34,6 +41,7 @@ struct ReviewTaskRow {
   std::string reason;
   std::string status;  // open | closed
   std::string created;
+  std::string field_scores;  // JSON object, empty when the task has none
 };
 
 // One ADT^A40/A34 merge: `from` was merged into `into`; `moved_links` source records followed.
@@ -47,16 +55,8 @@ struct MergeRow {
   std::int64_t moved_links = 0;
 };
 
-// What an operator's unlink did: the record left `previous_golden` for the new `golden`, and the
-// probable-match review tasks of that record it answered were closed.
-struct UnlinkOutcome {
-  std::int64_t source_record = 0;
-  std::int64_t previous_golden = 0;
-  std::int64_t golden = 0;
-  std::vector<std::int64_t> closed_review_tasks;
-};
-
-// kind: new-report | report-updated | abnormal-result | patients-merged | merge-undone.
+// kind: new-report | report-updated | abnormal-result | patients-merged | merge-undone |
+// links-changed (index_operations.hpp).
 struct OutboxEvent {
   std::int64_t seq = 0;  // strictly increasing, never reused
   std::string kind;
@@ -70,20 +70,30 @@ struct OutboxEvent {
 class SqliteCrmStore final : public CrmStore {
  public:
   // Creates the file and its parent directories, sets the pragmas and migrates the schema.
-  static Expected<std::unique_ptr<SqliteCrmStore>, std::string> open(const std::string& path);
+  // `survivorship`: how the golden patient is composed (survivorship.hpp).
+  static Expected<std::unique_ptr<SqliteCrmStore>, std::string> open(const std::string& path,
+                                                                    SurvivorshipRules survivorship = {});
 
   Expected<std::vector<ApplyResult>, StoreError> apply(std::span<const ChangeItem> batch) override;
   Expected<std::optional<std::string>, StoreError> archive_bundle(std::string_view system,
                                                                    std::string_view value) override;
 
-  // Restores the links a merge moved (mpi::undo_merge); refused when they changed since.
-  Expected<sqlite::Ok, StoreError> undo_merge(std::int64_t merge_id);
-  // Moves a source record to a new golden patient of its own; returns its id. Refused (not
-  // retryable) for an unknown record, or one that is already the only record of its golden patient
-  // (there is nothing to separate it from). Closes the record's open probable-match review tasks:
-  // the unlink is the operator's answer to them.
-  Expected<std::int64_t, StoreError> unlink(std::int64_t source_record_id);
-  Expected<UnlinkOutcome, StoreError> unlink_record(std::int64_t source_record_id);
+  // The patient index's operations (index_operations.hpp), each in its own transaction and logged
+  // with who and why. Refusals are not retryable and say what to do instead.
+  // Restores exactly the links a merge moved; refused when one of them changed since.
+  Expected<OperationResult, StoreError> unmerge(std::int64_t merge_id, const mpi::Actor& actor);
+  // Moves a source record to a new golden patient of its own. Refused for an unknown record, or one
+  // that is already the only record of its golden patient (there is nothing to separate it from).
+  // Closes the record's open probable-match and identifier-conflict review tasks: the unlink is the
+  // operator's answer to them.
+  Expected<OperationResult, StoreError> unlink_record(std::int64_t source_record_id, const mpi::Actor& actor);
+  Expected<OperationResult, StoreError> link_record(std::int64_t source_record_id, std::int64_t golden,
+                                                    const mpi::Actor& actor);
+  Expected<OperationResult, StoreError> merge_goldens(std::int64_t from, std::int64_t into, const mpi::Actor& actor);
+  Expected<OperationResult, StoreError> mark_distinct(std::int64_t a, std::int64_t b, const mpi::Actor& actor);
+  Expected<OperationResult, StoreError> undo_operation(std::int64_t operation, const mpi::Actor& actor);
+  // The operations log of a golden patient, oldest first.
+  Expected<std::vector<OperationRow>, StoreError> operations_of_golden(std::int64_t golden);
   // Every merge, oldest first, undone ones included.
   Expected<std::vector<MergeRow>, StoreError> list_merges();
   // The merges that involved a golden patient a record holding identifier (system, value) — any
@@ -92,13 +102,30 @@ class SqliteCrmStore final : public CrmStore {
   Expected<std::optional<std::vector<MergeRow>>, StoreError> list_merges(std::string_view system,
                                                                          std::string_view value);
   Expected<std::vector<ReviewTaskRow>, StoreError> list_review_tasks(bool open_only = true);
+  // What a reviewer compares (`medgw mpi review`): a source record as stored, and a golden patient
+  // as the archive shows it (composed by the survivorship rules). A merged golden patient is
+  // answered by its survivor (`id` says which). nullopt when unknown.
+  struct PatientView {
+    std::int64_t id = 0;
+    std::string sender;  // source records only
+    std::string json;    // FHIR Patient
+  };
+  Expected<std::optional<PatientView>, StoreError> source_record_view(std::int64_t source_record_id);
+  Expected<std::optional<PatientView>, StoreError> golden_view(std::int64_t golden);
+  // Review tasks (open ones, or all), each with its source record and golden patient.
+  struct ReviewView {
+    ReviewTaskRow task;
+    std::optional<PatientView> record, golden;
+  };
+  Expected<std::vector<ReviewView>, StoreError> review_views(bool open_only = true);
   Expected<std::vector<OutboxEvent>, StoreError> outbox_after(std::int64_t seq, std::size_t limit = 1000);
 
   // The date national IDs are checked against; the system clock's UTC date unless set (tests).
   void set_today(std::function<std::chrono::year_month_day()> today) { today_ = std::move(today); }
 
  private:
-  explicit SqliteCrmStore(sqlite::DbPtr db) : db_(std::move(db)) {}
+  SqliteCrmStore(sqlite::DbPtr db, SurvivorshipRules survivorship)
+      : db_(std::move(db)), survivorship_(std::move(survivorship)) {}
   std::chrono::year_month_day today() const;
   // One pass over a batch in one transaction. Without savepoints, a refused change set rolls the
   // pass back and sets `refused`, so apply() runs the batch again with them.
@@ -107,12 +134,16 @@ class SqliteCrmStore final : public CrmStore {
   Expected<sqlite::Ok, StoreError> begin();
   Expected<sqlite::Ok, StoreError> commit();
   void rollback();
+  // Runs `op` (an index operation) in its own transaction: committed when it succeeds.
+  template <class Op>
+  Expected<OperationResult, StoreError> operation(Op op);
 
   std::mutex mu_;
   sqlite::DbPtr db_;
+  SurvivorshipRules survivorship_;
   std::function<std::chrono::year_month_day()> today_;
 };
 
-Expected<CrmStorePtr, std::string> open_sqlite_crm_store(const std::string& path);
+Expected<CrmStorePtr, std::string> open_sqlite_crm_store(const std::string& path, SurvivorshipRules survivorship = {});
 
 }  // namespace medgw::crmstore

@@ -318,17 +318,22 @@ MpiResult<mpi::ReviewTaskId> SqliteIndexStore::open_review_task(const mpi::Revie
     if (*existing) return **existing;
   }
   auto q = db_.query(
-      "INSERT INTO review_tasks (kind, source_record_id, golden_id, other_goldens, reason, created) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+      "INSERT INTO review_tasks (kind, source_record_id, golden_id, other_goldens, reason, created, field_scores) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
       "open review task");
   if (!q) return fail<mpi::ReviewTaskId>(q.error());
-  if (auto r = q->bind(1, task.kind)
-                   .bind(2, task.source_record)
-                   .bind(3, task.golden)
-                   .bind(4, json_int_array(task.other_goldens))
-                   .bind(5, task.reason)
-                   .bind(6, utc_timestamp())
-                   .run();
+  q->bind(1, task.kind)
+      .bind(2, task.source_record)
+      .bind(3, task.golden)
+      .bind(4, json_int_array(task.other_goldens))
+      .bind(5, task.reason)
+      .bind(6, utc_timestamp());
+  if (task.field_scores_json.empty()) {
+    q->bind_null(7);
+  } else {
+    q->bind(7, task.field_scores_json);
+  }
+  if (auto r = q->run();
       !r) {
     return fail<mpi::ReviewTaskId>(r.error());
   }
@@ -433,6 +438,62 @@ MpiResult<mpi::Done> SqliteIndexStore::undo_merge(mpi::MergeId merge) {
   auto q = db_.query("UPDATE merges SET undone = ?2 WHERE id = ?1", "undo merge");
   if (!q) return fail<mpi::Done>(q.error());
   if (auto r = q->bind(1, merge).bind(2, now).run(); !r) return fail<mpi::Done>(r.error());
+  return mpi::Done{};
+}
+
+MpiResult<std::vector<mpi::GoldenId>> SqliteIndexStore::distinct_goldens(mpi::GoldenId golden) {
+  using R = std::vector<mpi::GoldenId>;
+  // Marks on `golden` itself or on any golden patient merged into it (a chain after several).
+  auto q = db_.query(
+      "WITH RECURSIVE absorbed(id) AS (SELECT ?1 UNION SELECT g.id FROM golden_patients g JOIN absorbed a "
+      "ON g.merged_into = a.id) "
+      "SELECT CASE WHEN d.golden_a IN (SELECT id FROM absorbed) THEN d.golden_b ELSE d.golden_a END "
+      "FROM distinct_goldens d WHERE d.undone IS NULL AND (d.golden_a IN (SELECT id FROM absorbed) "
+      "OR d.golden_b IN (SELECT id FROM absorbed)) ORDER BY d.id",
+      "read distinct patients");
+  if (!q) return fail<R>(q.error());
+  q->bind(1, golden);
+  R marked;
+  for (;;) {
+    auto row = q->step();
+    if (!row) return fail<R>(row.error());
+    if (!*row) break;
+    marked.push_back(q->int64(0));
+  }
+  // The other side as it stands now: a patient merged since is answered by its survivor.
+  for (auto& g : marked) {
+    for (int hops = 0; hops < 64; ++hops) {
+      auto next = db_.query("SELECT merged_into FROM golden_patients WHERE id = ?1 AND merged_into IS NOT NULL",
+                            "read distinct patients");
+      if (!next) return fail<R>(next.error());
+      auto into = next->bind(1, g).single_int64();
+      if (!into) return fail<R>(into.error());
+      if (!*into) break;
+      g = **into;
+    }
+  }
+  return marked;
+}
+
+MpiResult<mpi::Done> SqliteIndexStore::restore_link(mpi::SourceRecordId record, std::int64_t made,
+                                                    std::int64_t replaced) {
+  mpi::GoldenId golden = 0;
+  {
+    auto q = db_.query("SELECT golden_id FROM links WHERE id = ?1 AND source_record_id = ?2", "restore link");
+    if (!q) return fail<mpi::Done>(q.error());
+    auto got = q->bind(1, replaced).bind(2, record).single_int64();
+    if (!got) return fail<mpi::Done>(got.error());
+    if (!*got) return unexpected(mpi::MpiError{"restore link: the link to restore is not the record's", false});
+    golden = **got;
+  }
+  // The current link first: only one current link per record may exist at any moment.
+  auto undo = db_.query("UPDATE links SET undone = ?2 WHERE id = ?1 AND undone IS NULL", "restore link");
+  if (!undo) return fail<mpi::Done>(undo.error());
+  if (auto r = undo->bind(1, made).bind(2, utc_timestamp()).run(); !r) return fail<mpi::Done>(r.error());
+  auto restore = db_.query("UPDATE links SET undone = NULL WHERE id = ?1", "restore link");
+  if (!restore) return fail<mpi::Done>(restore.error());
+  if (auto r = restore->bind(1, replaced).run(); !r) return fail<mpi::Done>(r.error());
+  if (auto r = retarget(record, golden); !r) return fail<mpi::Done>(r.error());
   return mpi::Done{};
 }
 

@@ -38,6 +38,12 @@ class SqliteIndexStore final : public mpi::IndexStore {
   mpi::MpiResult<mpi::ReviewTaskId> open_review_task(const mpi::ReviewTask& task) override;
   mpi::MpiResult<mpi::MergeId> record_merge(mpi::GoldenId from, mpi::GoldenId into, std::string_view reason) override;
   mpi::MpiResult<mpi::Done> undo_merge(mpi::MergeId merge) override;
+  mpi::MpiResult<std::vector<mpi::GoldenId>> distinct_goldens(mpi::GoldenId golden) override;
+
+  // For undoing an operator's link (index_operations.hpp): `made` (the record's current link) is
+  // marked undone and `replaced` (a link of the same record) is current again, and the record's
+  // clinical rows follow it.
+  mpi::MpiResult<mpi::Done> restore_link(mpi::SourceRecordId record, std::int64_t made, std::int64_t replaced);
 
  private:
   // Points every clinical row of `record` at `golden`.

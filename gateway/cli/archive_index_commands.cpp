@@ -2,9 +2,14 @@
 // every automatic link can be undone"; a probable link opens a review task), under `medgw archive`:
 //
 //   medgw archive merges     --config FILE [--identifier [SYSTEM|]VALUE] [--json]
-//   medgw archive undo-merge --config FILE MERGE_ID [--json]
+//   medgw archive undo-merge --config FILE MERGE_ID [--by NAME --reason TEXT] [--json]
 //   medgw archive review     --config FILE [--all] [--json]
-//   medgw archive unlink     --config FILE SOURCE_RECORD_ID [--json]
+//   medgw archive unlink     --config FILE SOURCE_RECORD_ID [--by NAME --reason TEXT] [--json]
+//
+// These came before `medgw mpi` (mpi_operation_commands.cpp), which now has every operation with its
+// log; they are kept for the scripts that use them, with the same output. undo-merge and unlink
+// are written to the operations log like `mpi unmerge` and `mpi unlink`; without --by the login
+// name is recorded, without --reason "none given (medgw archive <command>)".
 //
 // Output is an aligned table (or one sentence for an action) by default, one JSON document with
 // --json. Exit status: 0 done, 1 refused or not found (the reason on stderr), 2 usage, config or
@@ -21,6 +26,9 @@
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
+
+#include <pwd.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -42,7 +50,19 @@ struct IndexArgs {
   std::int64_t id = 0;
   bool all = false;
   bool json = false;
+  std::string by, reason;
 };
+
+// Who and why for the operations log (see the header comment): the older commands had no --by.
+mpi::Actor actor_of(const IndexArgs& args, const char* command) {
+  std::string by = args.by;
+  if (by.empty()) {
+    if (const passwd* pw = ::getpwuid(::geteuid()); pw != nullptr && pw->pw_name != nullptr) by = pw->pw_name;
+  }
+  if (by.empty()) by = "uid " + std::to_string(::geteuid());
+  std::string reason = args.reason.empty() ? std::string("none given (medgw archive ") + command + ")" : args.reason;
+  return {by, reason, false};
+}
 
 constexpr int kOk = 0;
 constexpr int kRefused = 1;
@@ -64,7 +84,7 @@ Expected<std::unique_ptr<SqliteCrmStore>, std::string> open_store(const std::str
     return unexpected("no CRM store at '" + path + "' (crm_store.path in " + config_path +
                       "); it is created when the gateway first starts");
   }
-  auto store = SqliteCrmStore::open(path);
+  auto store = SqliteCrmStore::open(path, cfg->crm_store.survivorship);
   if (!store) return unexpected("cannot open the CRM store '" + path + "': " + store.error());
   return std::move(*store);
 }
@@ -198,7 +218,7 @@ int undo_merge(const IndexArgs& args) {
   if (!merge.undone.empty()) {
     return fail(kRefused, "merge " + std::to_string(merge.id) + " was already undone at " + merge.undone);
   }
-  auto done = (*store)->undo_merge(merge.id);
+  auto done = (*store)->unmerge(merge.id, actor_of(args, "undo-merge"));
   if (!done) {
     if (done.error().retryable) return fail(kError, "cannot undo merge now: " + done.error().message);
     return fail(kRefused, "merge " + std::to_string(merge.id) + " refused: " + done.error().message);
@@ -282,7 +302,7 @@ int review(const IndexArgs& args) {
 int unlink(const IndexArgs& args) {
   auto store = open_store(*args.config);
   if (!store) return fail(kError, store.error());
-  auto done = (*store)->unlink_record(args.id);
+  auto done = (*store)->unlink_record(args.id, actor_of(args, "unlink"));
   if (!done) {
     if (done.error().retryable) return fail(kError, "cannot unlink now: " + done.error().message);
     return fail(kRefused, done.error().message);
@@ -294,20 +314,19 @@ int unlink(const IndexArgs& args) {
     w.Key("source_record");
     w.Int64(done->source_record);
     w.Key("previous_golden");
-    w.Int64(done->previous_golden);
+    w.Int64(done->other_golden);
     w.Key("golden");
     w.Int64(done->golden);
     w.Key("closed_review_tasks");
-    write_ids(w, done->closed_review_tasks);
+    write_ids(w, done->review_tasks);
     w.EndObject();
     print_json(buffer);
     return kOk;
   }
-  std::cout << "source record " << done->source_record << " moved from golden patient " << done->previous_golden
+  std::cout << "source record " << done->source_record << " moved from golden patient " << done->other_golden
             << " to new golden patient " << done->golden;
-  if (!done->closed_review_tasks.empty()) {
-    std::cout << "; closed review task" << (done->closed_review_tasks.size() == 1 ? " " : "s ")
-              << join_ids(done->closed_review_tasks);
+  if (!done->review_tasks.empty()) {
+    std::cout << "; closed review task" << (done->review_tasks.size() == 1 ? " " : "s ") << join_ids(done->review_tasks);
   }
   std::cout << "\n";
   return kOk;
@@ -335,6 +354,8 @@ void add_archive_index_commands(CLI::App& archive, std::shared_ptr<const std::st
         ->required()
         ->check(CLI::PositiveNumber);
     c->add_flag("--json", args->json, "A JSON object instead of a sentence");
+    c->add_option("--by", args->by, "Who decides (recorded; default: the login name)");
+    c->add_option("--reason", args->reason, "Why (recorded)");
     c->callback([args, &exit_code] { exit_code = undo_merge(*args); });
   }
   {
@@ -351,6 +372,8 @@ void add_archive_index_commands(CLI::App& archive, std::shared_ptr<const std::st
         ->required()
         ->check(CLI::PositiveNumber);
     c->add_flag("--json", args->json, "A JSON object instead of a sentence");
+    c->add_option("--by", args->by, "Who decides (recorded; default: the login name)");
+    c->add_option("--reason", args->reason, "Why (recorded)");
     c->callback([args, &exit_code] { exit_code = unlink(*args); });
   }
 }

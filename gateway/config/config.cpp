@@ -132,6 +132,40 @@ std::vector<std::string> string_list(const YAML::Node& n, const std::string& whe
   return out;
 }
 
+// crm_store.survivorship (adapters/crmstore/survivorship.hpp): a rule per field and the ranked
+// senders most_trusted uses.
+crmstore::SurvivorshipRules read_survivorship(const YAML::Node& n) {
+  const std::string where = "crm_store.survivorship";
+  check_keys(n, where, {"trusted_senders", "name", "birth_date", "gender", "telecom", "address"});
+  crmstore::SurvivorshipRules r;
+  if (YAML::Node t = n["trusted_senders"]) {
+    r.trusted_senders = string_list(t, path_of(where, "trusted_senders"));
+    std::set<std::string> seen;
+    for (std::size_t i = 0; i < r.trusted_senders.size(); ++i) {
+      const std::string at = path_of(where, "trusted_senders") + "[" + std::to_string(i) + "]";
+      if (r.trusted_senders[i].empty()) fail(at, "a sender name is required");
+      if (!seen.insert(r.trusted_senders[i]).second) fail(at, "'" + r.trusted_senders[i] + "' is listed twice");
+    }
+  }
+  bool any_trusted = false;
+  auto rule = [&](const char* key, crmstore::SurvivorshipRule& out) {
+    const std::string text = get<std::string>(n, where, key, crmstore::to_string(out));
+    auto parsed = crmstore::parse_survivorship_rule(text);
+    if (!parsed) fail(path_of(where, key), "must be most_recent or most_trusted, not '" + text + "'");
+    out = *parsed;
+    if (out == crmstore::SurvivorshipRule::kMostTrusted) any_trusted = true;
+  };
+  rule("name", r.name);
+  rule("birth_date", r.birth_date);
+  rule("gender", r.gender);
+  rule("telecom", r.telecom);
+  rule("address", r.address);
+  if (any_trusted && r.trusted_senders.empty()) {
+    fail(path_of(where, "trusted_senders"), "required when a field is most_trusted (the senders, most trusted first)");
+  }
+  return r;
+}
+
 FhirConfig read_fhir(const YAML::Node& n) {
   const std::string where = "fhir";
   check_keys(n, where,
@@ -449,9 +483,10 @@ GatewayConfig read(const YAML::Node& root) {
   }
   g.site = existing_file(root, "", "site", false);
   if (YAML::Node c = root["crm_store"]) {
-    check_keys(c, "crm_store", {"path"});
+    check_keys(c, "crm_store", {"path", "survivorship"});
     g.crm_store.path = get<std::string>(c, "crm_store", "path", g.crm_store.path);
     if (g.crm_store.path.empty()) fail("crm_store.path", "required");
+    if (YAML::Node sv = c["survivorship"]) g.crm_store.survivorship = read_survivorship(sv);
   }
   if (YAML::Node p = root["pipeline"]) {
     check_keys(p, "pipeline", {"enabled", "workers", "batch_max"});

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "adapters/crmstore/survivorship.hpp"
 #include "adapters/dbpoll/db_source_config.hpp"
 #include "adapters/fhir/access.hpp"
 #include "adapters/fhir/fhir_api.hpp"
@@ -36,6 +37,7 @@ struct QueueConfig {
 // The CRM store the pipeline delivers to (SQLite, the embedded default).
 struct CrmStoreConfig {
   std::string path = "./var/crm.sqlite";
+  crmstore::SurvivorshipRules survivorship;  // how golden patients are composed
 };
 
 struct PipelineConfig {

@@ -13,7 +13,7 @@ Expected<std::unique_ptr<sites::SiteProfile>, std::string> open_site(const std::
 }
 
 Expected<crmstore::CrmStorePtr, std::string> open_crm_store(const config::CrmStoreConfig& config) {
-  auto store = crmstore::open_sqlite_crm_store(config.path);
+  auto store = crmstore::open_sqlite_crm_store(config.path, config.survivorship);
   if (!store) return unexpected("cannot open the CRM store '" + config.path + "': " + store.error());
   return std::move(*store);
 }

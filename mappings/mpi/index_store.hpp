@@ -79,6 +79,8 @@ struct SourceRecordData {
 inline constexpr std::string_view kReviewIdentifierConflict = "identifier-conflict";
 inline constexpr std::string_view kReviewProbableMatch = "probable-match";
 inline constexpr std::string_view kReviewNationalIdInvalid = "national-id-invalid";
+// Opened by the CRM store for a FHIR Patient.link of type seealso to another golden patient.
+inline constexpr std::string_view kReviewSeeAlso = "see-also";
 
 struct ReviewTask {
   std::string kind;
@@ -86,6 +88,9 @@ struct ReviewTask {
   GoldenId golden = 0;                  // the golden patient the record is linked to
   std::vector<GoldenId> other_goldens;  // the other candidates
   std::string reason;                   // never PHI
+  // What the matcher weighed, field by field, as a JSON object (empty: none); shown to the
+  // reviewer (`medgw mpi review`). Field names and numbers only, never the values compared.
+  std::string field_scores_json;
 };
 
 class IndexStore {
@@ -120,6 +125,12 @@ class IndexStore {
   // Restores the links a merge moved and un-merges its golden patient. Refused (not retryable)
   // when one of those links changed since (a later merge or unlink must be undone first).
   virtual MpiResult<Done> undo_merge(MergeId merge) = 0;
+
+  // Golden patients an operator marked "not the same person" as `golden` (and not undone), each
+  // as it stands now: a marked patient merged since is answered by the one it was merged into, and
+  // marks made on patients merged into `golden` count for it. The resolver never links a record to
+  // one of them on evidence pointing at the other, nor proposes the pair for review again.
+  virtual MpiResult<std::vector<GoldenId>> distinct_goldens(GoldenId golden) = 0;
 };
 
 }  // namespace medgw::mpi

@@ -60,6 +60,19 @@ std::vector<GoldenId> goldens_graded(const std::vector<Candidate>& candidates,
   return out;
 }
 
+// "Not the same person" (issue 7): an operator's mark between two golden patients is final for the
+// matcher. Once the resolver has its anchor (the record's current golden patient, or the one it is
+// about to link to), every candidate marked distinct from the anchor leaves the list, so it is
+// neither linked on this evidence nor proposed with the anchor in a review task again.
+MpiResult<std::vector<GoldenId>> without_distinct(std::vector<GoldenId> goldens, GoldenId anchor,
+                                                  IndexStore& store) {
+  if (goldens.empty()) return goldens;
+  auto marked = store.distinct_goldens(anchor);
+  if (!marked) return unexpected(marked.error());
+  std::erase_if(goldens, [&](GoldenId g) { return std::find(marked->begin(), marked->end(), g) != marked->end(); });
+  return goldens;
+}
+
 }  // namespace
 
 MpiResult<Resolution> resolve(const model::PatientRecord& record, IndexStore& store,
@@ -94,13 +107,15 @@ MpiResult<Resolution> resolve(const model::PatientRecord& record, IndexStore& st
     // Known record: its link stands. New evidence pointing elsewhere goes to a person.
     out.golden = (*existing)->golden;
     out.grade = (*existing)->grade;
-    std::vector<GoldenId> others;
+    std::vector<GoldenId> conflicting;
     for (GoldenId g : certain) {
-      if (g != out.golden) others.push_back(g);
+      if (g != out.golden) conflicting.push_back(g);
     }
-    if (!others.empty()) {
-      tasks.push_back({std::string(kReviewIdentifierConflict), out.source_record, out.golden, others,
-                       "a known record now shares an identifier with another patient"});
+    auto others = without_distinct(std::move(conflicting), out.golden, store);
+    if (!others) return unexpected(others.error());
+    if (!others->empty()) {
+      tasks.push_back({std::string(kReviewIdentifierConflict), out.source_record, out.golden, *others,
+                       "a known record now shares an identifier with another patient", {}});
     }
   } else {
     std::string reason;
@@ -108,17 +123,20 @@ MpiResult<Resolution> resolve(const model::PatientRecord& record, IndexStore& st
       out.golden = certain.front();
       out.grade = LinkGrade::kCertain;
       reason = "shared identifier";
-      if (certain.size() > 1) {
-        tasks.push_back({std::string(kReviewIdentifierConflict), out.source_record, out.golden,
-                         {certain.begin() + 1, certain.end()}, "identifiers point to different patients"});
+      auto others = without_distinct({certain.begin() + 1, certain.end()}, out.golden, store);
+      if (!others) return unexpected(others.error());
+      if (!others->empty()) {
+        tasks.push_back({std::string(kReviewIdentifierConflict), out.source_record, out.golden, *others,
+                         "identifiers point to different patients", {}});
       }
     } else if (!probable.empty()) {
       out.golden = probable.front();
       out.grade = LinkGrade::kProbable;
       reason = "same name, birth date and sex";
-      tasks.push_back({std::string(kReviewProbableMatch), out.source_record, out.golden,
-                       {probable.begin() + 1, probable.end()},
-                       "linked on name, birth date and sex without a shared identifier"});
+      auto others = without_distinct({probable.begin() + 1, probable.end()}, out.golden, store);
+      if (!others) return unexpected(others.error());
+      tasks.push_back({std::string(kReviewProbableMatch), out.source_record, out.golden, *others,
+                       "linked on name, birth date and sex without a shared identifier", {}});
     } else {
       auto golden = store.create_golden();
       if (!golden) return unexpected(golden.error());
@@ -132,7 +150,7 @@ MpiResult<Resolution> resolve(const model::PatientRecord& record, IndexStore& st
 
   if (!screened.problem.empty()) {
     tasks.push_back({std::string(kReviewNationalIdInvalid), out.source_record, out.golden, {},
-                     "national ID not used: " + screened.problem});
+                     "national ID not used: " + screened.problem, {}});
   }
   for (const auto& task : tasks) {
     auto opened = store.open_review_task(task);

@@ -17,6 +17,8 @@ namespace medgw::crmstore::testing {
 
 inline const std::string kMrn = "urn:oid:1.2.156.1.1.1";
 inline const std::string kLabPid = "urn:oid:1.2.156.1.2.1";
+// An operator's decision, as `medgw mpi ... --by --reason` makes it.
+inline const mpi::Actor kOperator{"ops.tester", "checked with the ward", false};
 
 inline model::Identifier mrn(const std::string& value, const std::string& system = kMrn) {
   model::Identifier id;

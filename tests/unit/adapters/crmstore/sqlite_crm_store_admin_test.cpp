@@ -60,7 +60,7 @@ TEST_F(CrmStoreAdmin, ListsMergesWithWhatMovedAndWhetherUndone) {
   EXPECT_FALSE(m.reason.empty());
   EXPECT_EQ(m.reason.find("M2"), std::string::npos) << "a reason never carries an identifier";
 
-  ASSERT_TRUE(store_->undo_merge(m.id));
+  ASSERT_TRUE(store_->unmerge(m.id, testing::kOperator));
   all = store_->list_merges();
   ASSERT_TRUE(all);
   ASSERT_EQ(all->size(), 1u);
@@ -99,7 +99,7 @@ TEST_F(CrmStoreAdmin, MergesOfAnIdentifierBeforeAndAfterUndo) {
   ASSERT_TRUE(wrong_system);
   EXPECT_FALSE(wrong_system->has_value());
 
-  ASSERT_TRUE(store_->undo_merge(first));
+  ASSERT_TRUE(store_->unmerge(first, testing::kOperator));
   auto after = store_->list_merges(kMrn, "M2");
   ASSERT_TRUE(after && after->has_value());
   ASSERT_EQ((*after)->size(), 1u) << "the prior MRN still finds its (undone) merge";
@@ -108,12 +108,12 @@ TEST_F(CrmStoreAdmin, MergesOfAnIdentifierBeforeAndAfterUndo) {
 
 TEST_F(CrmStoreAdmin, UndoMergeRefusesUnknownAndTwice) {
   two_patients_merged();
-  auto unknown = store_->undo_merge(999);
+  auto unknown = store_->unmerge(999, testing::kOperator);
   ASSERT_FALSE(unknown);
   EXPECT_FALSE(unknown.error().retryable);
   const auto id = count("SELECT id FROM merges");
-  ASSERT_TRUE(store_->undo_merge(id));
-  auto twice = store_->undo_merge(id);
+  ASSERT_TRUE(store_->unmerge(id, testing::kOperator));
+  auto twice = store_->unmerge(id, testing::kOperator);
   ASSERT_FALSE(twice);
   EXPECT_FALSE(twice.error().retryable);
 }
@@ -122,8 +122,8 @@ TEST_F(CrmStoreAdmin, UndoMergeRefusedAfterALinkItMovedWasUnlinked) {
   two_patients_merged();
   const auto id = count("SELECT id FROM merges");
   const auto lab_record = count("SELECT id FROM source_records WHERE sender = 'LIS'");
-  ASSERT_TRUE(store_->unlink(lab_record));
-  auto refused = store_->undo_merge(id);
+  ASSERT_TRUE(store_->unlink_record(lab_record, testing::kOperator));
+  auto refused = store_->unmerge(id, testing::kOperator);
   ASSERT_FALSE(refused);
   EXPECT_FALSE(refused.error().retryable);
   EXPECT_NE(refused.error().message.find("changed since"), std::string::npos) << refused.error().message;
@@ -140,12 +140,12 @@ TEST_F(CrmStoreAdmin, UnlinkAnswersTheProbableMatchTask) {
   ASSERT_EQ(tasks->size(), 1u);
   const ReviewTaskRow task = (*tasks)[0];
 
-  auto done = store_->unlink_record(task.source_record);
+  auto done = store_->unlink_record(task.source_record, testing::kOperator);
   ASSERT_TRUE(done) << done.error().message;
   EXPECT_EQ(done->source_record, task.source_record);
-  EXPECT_EQ(done->previous_golden, task.golden);
+  EXPECT_EQ(done->other_golden, task.golden);
   EXPECT_NE(done->golden, task.golden);
-  EXPECT_EQ(done->closed_review_tasks, std::vector<std::int64_t>{task.id});
+  EXPECT_EQ(done->review_tasks, std::vector<std::int64_t>{task.id});
   EXPECT_EQ(count("SELECT golden_id FROM observations"), done->golden);
 
   auto open = store_->list_review_tasks(true);
@@ -158,7 +158,7 @@ TEST_F(CrmStoreAdmin, UnlinkAnswersTheProbableMatchTask) {
 }
 
 TEST_F(CrmStoreAdmin, UnlinkRefusesAnUnknownOrLoneRecord) {
-  auto unknown = store_->unlink_record(42);
+  auto unknown = store_->unlink_record(42, testing::kOperator);
   ASSERT_FALSE(unknown);
   EXPECT_FALSE(unknown.error().retryable);
   EXPECT_NE(unknown.error().message.find("no source record"), std::string::npos);
@@ -166,7 +166,7 @@ TEST_F(CrmStoreAdmin, UnlinkRefusesAnUnknownOrLoneRecord) {
   ASSERT_EQ(apply_one(1, adt("HIS", patient("HIS", {mrn("M1")}))).status, ApplyStatus::kApplied);
   const auto record = count("SELECT id FROM source_records");
   const auto goldens = count("SELECT count(*) FROM golden_patients");
-  auto lone = store_->unlink(record);
+  auto lone = store_->unlink_record(record, testing::kOperator);
   ASSERT_FALSE(lone);
   EXPECT_FALSE(lone.error().retryable);
   EXPECT_NE(lone.error().message.find("only record"), std::string::npos) << lone.error().message;

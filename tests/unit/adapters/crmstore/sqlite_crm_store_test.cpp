@@ -137,7 +137,7 @@ TEST_F(CrmStore, A40MergeGivesOneArchiveAndUndoRestoresTwo) {
   EXPECT_EQ(events->back().kind, "patients-merged");
 
   const auto merge_id = count("SELECT id FROM merges");
-  ASSERT_TRUE(store_->undo_merge(merge_id));
+  ASSERT_TRUE(store_->unmerge(merge_id, testing::kOperator));
   by_m1 = archive(kMrn, "M1");
   by_m2 = archive(kMrn, "M2");
   EXPECT_NE(std::string((*entries(by_m1, "Patient")[0])["id"].GetString()),
@@ -147,7 +147,7 @@ TEST_F(CrmStore, A40MergeGivesOneArchiveAndUndoRestoresTwo) {
   EXPECT_EQ(count("SELECT golden_id FROM observations"), m2_golden);
   EXPECT_EQ(count("SELECT count(*) FROM links WHERE undone IS NULL AND grade = 'merged'"), 0);
   // Undoing again is refused, permanently.
-  auto again = store_->undo_merge(merge_id);
+  auto again = store_->unmerge(merge_id, testing::kOperator);
   ASSERT_FALSE(again);
   EXPECT_FALSE(again.error().retryable);
 }
@@ -164,9 +164,9 @@ TEST_F(CrmStore, ProbableLinkOpensAReviewTask) {
   EXPECT_EQ((*tasks)[0].kind, mpi::kReviewProbableMatch);
   EXPECT_EQ((*tasks)[0].status, "open");
   // Undone by an operator: the record moves to a golden patient of its own, with its results.
-  auto fresh = store_->unlink((*tasks)[0].source_record);
+  auto fresh = store_->unlink_record((*tasks)[0].source_record, testing::kOperator);
   ASSERT_TRUE(fresh);
-  EXPECT_EQ(count("SELECT golden_id FROM observations"), *fresh);
+  EXPECT_EQ(count("SELECT golden_id FROM observations"), fresh->golden);
   EXPECT_EQ(entries(archive(kMrn, "M1"), "Observation").size(), 0u);
   EXPECT_EQ(entries(archive(kLabPid, "L1"), "Observation").size(), 1u);
 }

@@ -48,6 +48,7 @@ class MemoryIndexStore final : public IndexStore {
   std::vector<Task> tasks;
   std::vector<Merge> merges;
   std::map<GoldenId, GoldenId> merged_into;
+  std::vector<std::pair<GoldenId, GoldenId>> distinct_pairs;  // "not the same person" marks
   GoldenId next_golden = 1;
   std::optional<MpiError> fail_next;  // the next call fails with this error
 
@@ -186,6 +187,21 @@ class MemoryIndexStore final : public IndexStore {
     merged_into.erase(m.from);
     m.undone = true;
     return Done{};
+  }
+
+  MpiResult<std::vector<GoldenId>> distinct_goldens(GoldenId golden) override {
+    if (auto e = failure()) return unexpected(*e);
+    std::vector<GoldenId> out;
+    for (auto [a, b] : distinct_pairs) {
+      if (surviving(a) == golden) out.push_back(surviving(b));
+      if (surviving(b) == golden) out.push_back(surviving(a));
+    }
+    return out;
+  }
+
+  GoldenId surviving(GoldenId g) const {
+    for (auto it = merged_into.find(g); it != merged_into.end(); it = merged_into.find(g)) g = it->second;
+    return g;
   }
 
  private:
