@@ -668,10 +668,21 @@ DbResult<std::optional<Subject>> resolve_subject(Db& db, const model::SubjectRef
   return Found();
 }
 
+// Whether a Patient.link.other reference can name a patient of this archive: "Patient/<id>" or a
+// bare id. Patient.link.other may also be a RelatedPerson (the FHIR example Patient-mom links to
+// RelatedPerson/newborn-mom), and an absolute URL names another server's patient: neither is a
+// patient medgw can merge with, so the link is kept on the record and nothing else happens.
+bool names_a_patient(std::string_view reference) {
+  if (reference.substr(0, 8) == "Patient/") reference.remove_prefix(8);
+  return !reference.empty() && reference.find('/') == std::string_view::npos &&
+         reference.find(':') == std::string_view::npos;
+}
+
 // FHIR Patient.link (issue 7), on the golden patient of the record just resolved. `other` is
 // medgw's own id ("<golden>", "src-<record>", as the API serves them, "Patient/" in front or not),
-// resolved like a subject; one naming nobody refuses the change set, as an ADT^A40 naming an
-// unknown prior patient does (dropping a merge instruction silently would lose it).
+// resolved like a subject; a replaced-by or replaces naming nobody refuses the change set, as an
+// ADT^A40 naming an unknown prior patient does (dropping a merge instruction silently would lose
+// it); a seealso naming nobody has no one to be reviewed against and is only kept on the record.
 // - replaced-by: this patient "must no longer be used", the other is used instead: a merge of this
 //   golden patient into the other's, logged as the sender's automatic merge (an unmerge undoes it).
 // - replaces: the inverse, the other's golden patient merged into this one.
@@ -691,10 +702,14 @@ DbResult<std::optional<WriteOutcome>> apply_patient_links(Db& db, const model::C
   for (std::size_t i = 0; i < links.size(); ++i) {
     const auto& link = links[i];
     if (link.type != "replaced-by" && link.type != "replaces" && link.type != "seealso") continue;
+    if (!names_a_patient(link.other.reference)) continue;
     const std::string where = "Patient.link[" + std::to_string(i) + "]";
     auto other = resolve_subject(db, model::SubjectReference{link.other.reference, std::nullopt});
     if (!other) return unexpected(other.error());
-    if (!*other) return Refused(refusal(kRefusedUnknownSubject, where + ".other names no patient of the archive"));
+    if (!*other) {
+      if (link.type == "seealso") continue;  // nobody to review it against; the link stays on the record
+      return Refused(refusal(kRefusedUnknownSubject, where + ".other names no patient of the archive"));
+    }
     const mpi::GoldenId here = subject.golden, there = (*other)->golden;
     if (here == there) continue;  // one patient already (a re-sent link)
     SqliteIndexStore index(db);

@@ -318,9 +318,18 @@ TEST_F(IndexOperations, FhirPatientLinksMapToAMergeAndAReviewTask) {
   EXPECT_EQ(r.status, ApplyStatus::kRefused);
   EXPECT_EQ(r.code, kRefusedUnknownSubject);
   EXPECT_EQ(record_of("F2"), -1) << "a refused change set stores nothing";
+  // Links that name no patient of this archive and assert nothing to act on: kept, not refused.
+  auto mom = registration(person("FHIR", {mrn("F3", "urn:fhir")}, "孙", "八"));
+  mom.patient->patient.link = {{{"RelatedPerson/newborn-mom", "", ""}, "seealso"},
+                               {{"http://elsewhere.example/fhir/Patient/5", "", ""}, "replaced-by"},
+                               {{"Patient/9999", "", ""}, "seealso"}};
+  r = apply_one(14, mom);
+  EXPECT_EQ(r.status, ApplyStatus::kApplied) << r.reason;
+  EXPECT_NE(record_of("F3"), -1);
+  EXPECT_EQ(count("SELECT count(*) FROM review_tasks WHERE golden_id = " + std::to_string(golden_of(record_of("F3")))), 0);
   ASSERT_TRUE(store_->mark_distinct(a, b, kOperator));
   fhir.patient->patient.link = {{{"Patient/" + std::to_string(b), "", ""}, "replaces"}};
-  r = apply_one(14, fhir);
+  r = apply_one(15, fhir);
   EXPECT_EQ(r.status, ApplyStatus::kRefused);
   EXPECT_NE(r.reason.find("not the same person"), std::string::npos) << r.reason;
 }
