@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <filesystem>
 #include <set>
 #include <utility>
@@ -216,14 +217,12 @@ void ArchiveReader::Impl::rollback() {
   if (sqlite3_get_autocommit(db) == 0) (void)exec("ROLLBACK", "end read");
 }
 
-Expected<std::unique_ptr<ArchiveReader>, std::string> ArchiveReader::open(const std::string& path,
-                                                                          ArchiveReaderOptions options) {
-  // Never create the file: a reader pointed at the wrong path must fail, not leave an empty store.
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) {
-    return unexpected("archive reader: no CRM store at " + path + " (the gateway creates it)");
-  }
-  auto impl = std::make_unique<Impl>();
+namespace {
+
+// One connection to the store, configured and checked against the schema this medgw writes.
+Expected<std::unique_ptr<ArchiveReader::Impl>, std::string> open_connection(const std::string& path,
+                                                                            ArchiveReaderOptions options) {
+  auto impl = std::make_unique<ArchiveReader::Impl>();
   impl->options = options;
   const int rc = sqlite3_open_v2(path.c_str(), &impl->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) return unexpected("archive reader " + path + ": " + sqlite3_errstr(rc));
@@ -249,11 +248,61 @@ Expected<std::unique_ptr<ArchiveReader>, std::string> ArchiveReader::open(const 
                       (version.value_or(0) < latest ? ", older than " : ", newer than ") + std::to_string(latest) +
                       ": the store migrates its schema when the gateway opens it");
   }
-  return std::unique_ptr<ArchiveReader>(new ArchiveReader(std::move(impl)));
+  return impl;
 }
 
-ArchiveReader::ArchiveReader(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+}  // namespace
+
+Expected<std::unique_ptr<ArchiveReader>, std::string> ArchiveReader::open(const std::string& path,
+                                                                          ArchiveReaderOptions options) {
+  // Never create the file: a reader pointed at the wrong path must fail, not leave an empty store.
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    return unexpected("archive reader: no CRM store at " + path + " (the gateway creates it)");
+  }
+  constexpr unsigned kMaxConnections = 64;
+  if (options.connections == 0 || options.connections > kMaxConnections) {
+    return unexpected("archive reader: connections must be 1.." + std::to_string(kMaxConnections));
+  }
+  std::vector<std::unique_ptr<Impl>> connections;
+  for (unsigned i = 0; i < options.connections; ++i) {
+    auto c = open_connection(path, options);
+    if (!c) return unexpected(c.error());
+    connections.push_back(std::move(*c));
+  }
+  return std::unique_ptr<ArchiveReader>(new ArchiveReader(std::move(connections)));
+}
+
+ArchiveReader::ArchiveReader(std::vector<std::unique_ptr<Impl>> connections) : connections_(std::move(connections)) {
+  for (auto& c : connections_) idle_.push_back(c.get());
+}
 ArchiveReader::~ArchiveReader() = default;
+
+// A connection for the duration of one call, returned to the idle list when the call ends.
+class ArchiveReader::Lease {
+ public:
+  explicit Lease(ArchiveReader& reader) : reader_(reader) {
+    std::unique_lock lock(reader_.mu_);
+    reader_.idle_changed_.wait(lock, [&] { return !reader_.idle_.empty(); });
+    impl_ = reader_.idle_.back();
+    reader_.idle_.pop_back();
+  }
+  ~Lease() {
+    {
+      std::lock_guard lock(reader_.mu_);
+      reader_.idle_.push_back(impl_);
+    }
+    reader_.idle_changed_.notify_one();
+  }
+  Lease(const Lease&) = delete;
+  Lease& operator=(const Lease&) = delete;
+  Impl* operator->() const { return impl_; }
+  Impl& operator*() const { return *impl_; }
+
+ private:
+  ArchiveReader& reader_;
+  Impl* impl_ = nullptr;
+};
 
 // --- reads inside a transaction ---
 
@@ -438,16 +487,16 @@ auto in_read(ArchiveReader::Impl& impl, F&& body) -> decltype(body()) {
 }  // namespace
 
 ArchiveResult<std::optional<StoredResource>> ArchiveReader::read(std::string_view type, std::string_view id) {
-  std::lock_guard lock(mu_);
-  return in_read(*impl_, [&] { return impl_->current(type, id); });
+  Lease conn(*this);
+  return in_read(*conn, [&] { return conn->current(type, id); });
 }
 
 ArchiveResult<std::optional<StoredResource>> ArchiveReader::vread(std::string_view type, std::string_view id,
                                                                   std::int64_t version) {
-  std::lock_guard lock(mu_);
-  return in_read(*impl_, [&]() -> ArchiveResult<std::optional<StoredResource>> {
+  Lease conn(*this);
+  return in_read(*conn, [&]() -> ArchiveResult<std::optional<StoredResource>> {
     using R = std::optional<StoredResource>;
-    auto now = impl_->current(type, id);
+    auto now = conn->current(type, id);
     if (!now || !*now) return now;
     StoredResource& cur = **now;
     if (cur.version == version) return now;
@@ -460,7 +509,7 @@ ArchiveResult<std::optional<StoredResource>> ArchiveReader::vread(std::string_vi
     } else {
       row_id = *archive::parse_id(id);
     }
-    auto q = impl_->prepare(
+    auto q = conn->prepare(
         "SELECT resource, updated FROM resource_history WHERE resource_type = ?1 AND resource_id = ?2 AND version = ?3",
         "read version");
     if (!q) return unexpected(q.error());
@@ -485,10 +534,10 @@ ArchiveResult<std::optional<StoredResource>> ArchiveReader::vread(std::string_vi
 
 ArchiveResult<std::optional<std::vector<StoredResource>>> ArchiveReader::history(std::string_view type,
                                                                                  std::string_view id) {
-  std::lock_guard lock(mu_);
-  return in_read(*impl_, [&]() -> ArchiveResult<std::optional<std::vector<StoredResource>>> {
+  Lease conn(*this);
+  return in_read(*conn, [&]() -> ArchiveResult<std::optional<std::vector<StoredResource>>> {
     using R = std::optional<std::vector<StoredResource>>;
-    auto now = impl_->current(type, id);
+    auto now = conn->current(type, id);
     if (!now) return unexpected(now.error());
     if (!*now) return R();
     std::vector<StoredResource> out{**now};
@@ -501,7 +550,7 @@ ArchiveResult<std::optional<std::vector<StoredResource>>> ArchiveReader::history
     } else {
       row_id = *archive::parse_id(id);
     }
-    auto q = impl_->prepare(
+    auto q = conn->prepare(
         "SELECT version, resource, updated FROM resource_history WHERE resource_type = ?1 AND resource_id = ?2 "
         "AND version < ?3 ORDER BY version DESC",
         "read history");
@@ -531,24 +580,24 @@ ArchiveResult<std::optional<std::vector<StoredResource>>> ArchiveReader::history
 }
 
 ArchiveResult<SearchPage> ArchiveReader::search(const SearchQuery& query) {
-  std::lock_guard lock(mu_);
-  return in_read(*impl_, [&] { return run_search(*impl_, query); });
+  Lease conn(*this);
+  return in_read(*conn, [&] { return run_search(*conn, query); });
 }
 
 ArchiveResult<std::optional<std::vector<StoredResource>>> ArchiveReader::everything(std::string_view patient_id) {
-  std::lock_guard lock(mu_);
-  return in_read(*impl_, [&]() -> ArchiveResult<std::optional<std::vector<StoredResource>>> {
+  Lease conn(*this);
+  return in_read(*conn, [&]() -> ArchiveResult<std::optional<std::vector<StoredResource>>> {
     using R = std::optional<std::vector<StoredResource>>;
-    auto golden = impl_->golden_of_patient_id(patient_id);
+    auto golden = conn->golden_of_patient_id(patient_id);
     if (!golden) return unexpected(golden.error());
     if (!*golden) return R();
-    auto patient = impl_->golden_patient(**golden);
+    auto patient = conn->golden_patient(**golden);
     if (!patient) return unexpected(patient.error());
     if (!*patient) return R();
     std::vector<StoredResource> out{std::move(**patient)};
     std::vector<std::int64_t> records;
     {
-      auto q = impl_->prepare(
+      auto q = conn->prepare(
           "SELECT sr.id FROM links l JOIN source_records sr ON sr.id = l.source_record_id "
           "WHERE l.golden_id = ?1 AND l.undone IS NULL ORDER BY sr.revision",
           "read source records");
@@ -562,7 +611,7 @@ ArchiveResult<std::optional<std::vector<StoredResource>>> ArchiveReader::everyth
       }
     }
     for (const auto id : records) {
-      auto r = impl_->source_record(id);
+      auto r = conn->source_record(id);
       if (!r) return unexpected(r.error());
       if (*r) out.push_back(std::move(**r));
     }
@@ -572,7 +621,7 @@ ArchiveResult<std::optional<std::vector<StoredResource>>> ArchiveReader::everyth
         {"DiagnosticReport", "reports"}, {"Observation", "observations"}, {"DocumentReference", "documents"},
     };
     for (const auto& [type, table] : kTables) {
-      auto q = impl_->prepare(std::string("SELECT id, version, updated, resource FROM ") + table +
+      auto q = conn->prepare(std::string("SELECT id, version, updated, resource FROM ") + table +
                                   " WHERE golden_id = ?1 AND resource <> '' ORDER BY effective, id",
                               "read archive");
       if (!q) return unexpected(q.error());
@@ -599,47 +648,47 @@ ArchiveResult<std::optional<std::vector<StoredResource>>> ArchiveReader::everyth
 
 ArchiveResult<std::optional<StoredResource>> ArchiveReader::find_by_key(std::string_view type, std::string_view sender,
                                                                         std::string_view key) {
-  std::lock_guard lock(mu_);
-  return in_read(*impl_, [&]() -> ArchiveResult<std::optional<StoredResource>> {
+  Lease conn(*this);
+  return in_read(*conn, [&]() -> ArchiveResult<std::optional<StoredResource>> {
     const char* table = archive::table_of(type);
     if (table == nullptr) return std::optional<StoredResource>();
-    auto q = impl_->prepare(std::string("SELECT id FROM ") + table + " WHERE sender = ?1 AND key = ?2", "find by key");
+    auto q = conn->prepare(std::string("SELECT id FROM ") + table + " WHERE sender = ?1 AND key = ?2", "find by key");
     if (!q) return unexpected(q.error());
     auto id = (*q)->bind(1, sender).bind(2, key).single_int64();
     if (!id) return unexpected(store_error(id.error()));
     if (!*id) return std::optional<StoredResource>();
-    return impl_->current(type, std::to_string(**id));
+    return conn->current(type, std::to_string(**id));
   });
 }
 
 ArchiveResult<std::optional<StoredResource>> ArchiveReader::find_source_record(std::string_view sender,
                                                                                std::string_view system,
                                                                                std::string_view value) {
-  std::lock_guard lock(mu_);
-  return in_read(*impl_, [&]() -> ArchiveResult<std::optional<StoredResource>> {
-    auto q = impl_->prepare("SELECT id FROM source_records WHERE sender = ?1 AND key_system = ?2 AND key_value = ?3",
+  Lease conn(*this);
+  return in_read(*conn, [&]() -> ArchiveResult<std::optional<StoredResource>> {
+    auto q = conn->prepare("SELECT id FROM source_records WHERE sender = ?1 AND key_system = ?2 AND key_value = ?3",
                             "find source record");
     if (!q) return unexpected(q.error());
     auto id = (*q)->bind(1, sender).bind(2, system).bind(3, value).single_int64();
     if (!id) return unexpected(store_error(id.error()));
     if (!*id) return std::optional<StoredResource>();
-    return impl_->source_record(**id);
+    return conn->source_record(**id);
   });
 }
 
 ArchiveResult<std::monostate> ArchiveReader::audit(const AuditEntry& entry) {
-  std::lock_guard lock(mu_);
+  Lease conn(*this);
   // IMMEDIATE: take the write lock (waiting up to busy_timeout) before anything is written.
-  if (auto r = impl_->exec("BEGIN IMMEDIATE", "audit: begin"); !r) return r;
+  if (auto r = conn->exec("BEGIN IMMEDIATE", "audit: begin"); !r) return r;
   auto fail = [&](ArchiveError e) -> ArchiveResult<std::monostate> {
-    impl_->rollback();
+    conn->rollback();
     return unexpected(std::move(e));
   };
   std::set<std::int64_t> goldens(entry.goldens.begin(), entry.goldens.end());
   goldens.erase(0);
   const std::string at = utc_timestamp();
   auto insert = [&](std::optional<std::int64_t> golden) -> ArchiveResult<std::monostate> {
-    auto q = impl_->prepare(
+    auto q = conn->prepare(
         "INSERT INTO audit_log (at, client, action, resource_type, golden_id, query, outcome) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         "audit: write");
@@ -655,7 +704,7 @@ ArchiveResult<std::monostate> ArchiveReader::audit(const AuditEntry& entry) {
   for (const auto g : goldens) {
     if (auto r = insert(g); !r) return fail(r.error());
   }
-  if (auto r = impl_->exec("COMMIT", "audit: commit"); !r) return fail(r.error());
+  if (auto r = conn->exec("COMMIT", "audit: commit"); !r) return fail(r.error());
   return std::monostate{};
 }
 

@@ -5,9 +5,10 @@
 // Connection. Its own SQLite connection to the store's file, which the store (SqliteCrmStore::open)
 // must have created and migrated: open() refuses a missing file or an older schema rather than
 // migrate from a reader. The store runs WAL, so reads never block the pipeline's writer nor wait
-// for it; every call reads one consistent snapshot (one read transaction). One connection guarded
-// by a mutex: calls may come from any thread, one at a time; a server wanting parallel reads opens
-// several readers.
+// for it; every call reads one consistent snapshot (one read transaction). A small pool of
+// connections (ArchiveReaderOptions::connections): calls may come from any thread, as many at once
+// as there are connections (the FHIR server opens one per handler thread); a call finding every
+// connection busy waits for one. Each connection keeps its own prepared statements.
 //
 // Ids, as the API serves them (the same as the store writes into references):
 //   Patient "<n>"      golden patient n, composed from its current source records (golden_patient.hpp)
@@ -23,6 +24,7 @@
 //
 // Errors never carry PHI: a message names the parameter and what is wrong with it, never the value.
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -90,6 +92,9 @@ struct ArchiveReaderOptions {
   std::chrono::minutes utc_offset{0};
   // How golden patients are composed from their source records (crm_store.survivorship).
   SurvivorshipRules survivorship;
+  // Connections to the store file, each used by one call at a time. SQLite in WAL mode reads in
+  // parallel on separate connections; one connection serialises every request of the FHIR API.
+  unsigned connections = 1;
 };
 
 class ArchiveReader {
@@ -134,9 +139,12 @@ class ArchiveReader {
   ArchiveResult<std::monostate> audit(const AuditEntry& entry);
 
  private:
-  explicit ArchiveReader(std::unique_ptr<Impl> impl);
+  class Lease;
+  explicit ArchiveReader(std::vector<std::unique_ptr<Impl>> connections);
+  std::vector<std::unique_ptr<Impl>> connections_;
   std::mutex mu_;
-  std::unique_ptr<Impl> impl_;
+  std::condition_variable idle_changed_;
+  std::vector<Impl*> idle_;  // connections no call is using
 };
 
 using ArchiveReaderPtr = std::unique_ptr<ArchiveReader>;

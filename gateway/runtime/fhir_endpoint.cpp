@@ -1,5 +1,7 @@
 #include "gateway/runtime/fhir_endpoint.hpp"
 
+#include <algorithm>
+
 #include "adapters/crmstore/archive_reader.hpp"
 #include "adapters/crmstore/sqlite_crm_store.hpp"
 #include "adapters/fhir/authenticator.hpp"
@@ -36,9 +38,11 @@ Expected<std::unique_ptr<FhirEndpoint>, std::string> FhirEndpoint::start(boost::
     auto store = open_crm_store(cfg.crm_store);
     if (!store) return unexpected("fhir: " + store.error());
   }
-  crmstore::ArchiveReaderOptions options;
-  options.survivorship = cfg.crm_store.survivorship;
-  auto reader = crmstore::ArchiveReader::open(cfg.crm_store.path, options);
+  // One connection per handler thread: every request the server works on reads in parallel.
+  crmstore::ArchiveReaderOptions reader_options;
+  reader_options.survivorship = cfg.crm_store.survivorship;
+  reader_options.connections = std::max(1U, cfg.fhir.server.handler_threads);
+  auto reader = crmstore::ArchiveReader::open(cfg.crm_store.path, reader_options);
   if (!reader) return unexpected("fhir: " + reader.error());
   parts->reader = std::move(*reader);
   auto auth = fhir::Authenticator::create(cfg.fhir.access);

@@ -1,5 +1,6 @@
 // ArchiveReader: read, vread, history, $everything, the lookups after a write, and the audit log.
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <thread>
 #include <tuple>
@@ -42,6 +43,49 @@ TEST_F(ArchiveRead, OpenRefusesAMissingFileAndAnOlderSchema) {
   EXPECT_NE(old.error().find("older"), std::string::npos);
   exec("UPDATE schema_version SET version = " + std::to_string(sqlite::latest_schema_version()));
   EXPECT_TRUE(ArchiveReader::open(path_));
+}
+
+TEST_F(ArchiveRead, OpenRefusesAPoolOfNoConnectionsOrTooMany) {
+  for (unsigned n : {0U, 65U}) {
+    ArchiveReaderOptions options;
+    options.connections = n;
+    auto r = ArchiveReader::open(path_, options);
+    ASSERT_FALSE(r) << n;
+    EXPECT_NE(r.error().find("connections"), std::string::npos);
+  }
+}
+
+// The pool's point: a call stuck on one connection (an audit write waiting for the pipeline's
+// writer) does not hold up a read, which takes another connection. With one connection the read
+// would wait for the audit, which waits for the writer: the read returns only after the release.
+TEST_F(ArchiveRead, AReadDoesNotWaitForACallBlockedOnAnotherConnection) {
+  two_records();
+  ArchiveReaderOptions options;
+  options.connections = 2;
+  ArchiveReader& r = reader(options);
+  sqlite3* writer = nullptr;
+  ASSERT_EQ(sqlite3_open_v2(path_.c_str(), &writer, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(writer, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+
+  std::atomic<bool> released{false};
+  std::thread auditing([&] {
+    AuditEntry e{"crm-app", "read", "Patient", {golden_}, "/fhir/Patient/1", "200"};
+    EXPECT_TRUE(r.audit(e));  // waits for the writer (busy timeout 5 s)
+  });
+  std::thread releasing([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    released = true;
+    sqlite3_exec(writer, "COMMIT", nullptr, nullptr, nullptr);
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the audit is waiting by now
+  auto p = r.read("Patient", std::to_string(golden_));
+  const bool read_while_blocked = !released;
+  ASSERT_TRUE(p && *p);
+  EXPECT_TRUE(read_while_blocked) << "the read waited for the blocked audit";
+  releasing.join();
+  auditing.join();
+  sqlite3_close(writer);
+  EXPECT_EQ(count("SELECT count(*) FROM audit_log"), 1);
 }
 
 TEST_F(ArchiveRead, GoldenPatientIsComposedWithSeeAlsoLinksAndMeta) {
