@@ -22,6 +22,9 @@
 
 #include "adapters/crmstore/crm_store.hpp"
 #include "adapters/crmstore/sqlite_db.hpp"
+#include "mappings/mpi/match_features.hpp"
+#include "mappings/mpi/match_model.hpp"
+#include "mappings/mpi/probabilistic_matcher.hpp"
 
 namespace medgw::crmstore {
 
@@ -67,6 +70,15 @@ struct OutboxEvent {
   std::string created;
 };
 
+// A source record's current link, for measuring the index (medgw mpi evaluate).
+struct SourceRecordLink {
+  std::int64_t source_record = 0;
+  std::string sender;
+  std::string key_value;  // the value of the identifier naming the record
+  std::int64_t golden = 0;
+  std::string grade;
+};
+
 class SqliteCrmStore final : public CrmStore {
  public:
   // Creates the file and its parent directories, sets the pragmas and migrates the schema.
@@ -94,11 +106,22 @@ class SqliteCrmStore final : public CrmStore {
   Expected<std::vector<ReviewTaskRow>, StoreError> list_review_tasks(bool open_only = true);
   Expected<std::vector<OutboxEvent>, StoreError> outbox_after(std::int64_t seq, std::size_t limit = 1000);
 
+  // The match model the resolver uses: the highest stored version, else the built-in default
+  // (mpi::default_match_model). Which one is logged when the store opens (event mpi_match_model).
+  const mpi::MatchModel& match_model() const { return matcher_->model(); }
+  // Stores `model` as the next version and uses it from the next batch on; returns the version.
+  Expected<std::int64_t, StoreError> save_match_model(mpi::MatchModel model);
+  // The comparison values of every source record that has them (for training), in id order.
+  Expected<std::vector<mpi::MatchFeatures>, StoreError> match_features_of_records();
+  // Every source record with its current link, in id order.
+  Expected<std::vector<SourceRecordLink>, StoreError> source_record_links();
+
   // The date national IDs are checked against; the system clock's UTC date unless set (tests).
   void set_today(std::function<std::chrono::year_month_day()> today) { today_ = std::move(today); }
 
  private:
-  explicit SqliteCrmStore(sqlite::DbPtr db) : db_(std::move(db)) {}
+  explicit SqliteCrmStore(sqlite::DbPtr db, std::unique_ptr<mpi::ProbabilisticMatcher> matcher)
+      : db_(std::move(db)), matcher_(std::move(matcher)) {}
   std::chrono::year_month_day today() const;
   // One pass over a batch in one transaction. Without savepoints, a refused change set rolls the
   // pass back and sets `refused`, so apply() runs the batch again with them.
@@ -110,6 +133,7 @@ class SqliteCrmStore final : public CrmStore {
 
   std::mutex mu_;
   sqlite::DbPtr db_;
+  std::unique_ptr<mpi::ProbabilisticMatcher> matcher_;
   std::function<std::chrono::year_month_day()> today_;
 };
 

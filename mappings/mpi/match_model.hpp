@@ -18,6 +18,12 @@
 // (FHIR $match grade "certain"); at or above review_threshold it gets its own golden patient and a
 // review task (grade "probable"); below, it is a different person.
 //
+// The default thresholds are cautious: name, birth date and sex agreeing (about 25 bits with the
+// default m and u) are not enough to link automatically without one more agreeing field (address,
+// phone, an ID number), since a city has many 张伟 born on the same day and the default model has
+// no term frequencies. A trained model keeps the thresholds it started from; `medgw mpi evaluate`
+// shows what they give on data with known truth.
+//
 // Where a model comes from: the built-in default (default_match_model, m and u set by hand from
 // the record-linkage literature) or one estimated by EM from the store's own records and stored
 // as a new version (`medgw mpi train`). match_model_json.hpp reads and writes it.
@@ -46,8 +52,8 @@ struct MatchModel {
   std::int64_t version = 0;  // the stored version; 0 for the built-in default
   std::string description;
   double prior = 0.01;  // share of candidate pairs that are matches (EM estimates it)
-  double link_threshold = 17.0;
-  double review_threshold = 7.0;
+  double link_threshold = 28.0;
+  double review_threshold = 10.0;
   std::vector<FieldModel> fields;
   // How it was trained (0 when not).
   std::int64_t trained_records = 0;

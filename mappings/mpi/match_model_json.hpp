@@ -6,7 +6,7 @@
 //   "version": 3, "description": "...",
 //   "trained": {"records": 5000, "pairs": 41234, "em_iterations": 37},
 //   "prior": 0.012,
-//   "thresholds": {"link": 17.0, "review": 7.0},
+//   "thresholds": {"link": 28.0, "review": 10.0},
 //   "fields": [
 //     {"field": "family", "comparator": "name", "term_frequency": true,
 //      "levels": [{"level": "exact", "m": 0.86, "u": 0.005, "weight": 7.43}, ...],

@@ -4,6 +4,7 @@
 #include <thread>
 #include <tuple>
 
+#include "adapters/crmstore/schema.hpp"
 #include "archive_reader_test_support.hpp"
 
 namespace medgw::crmstore {
@@ -39,7 +40,7 @@ TEST_F(ArchiveRead, OpenRefusesAMissingFileAndAnOlderSchema) {
   auto old = ArchiveReader::open(path_);
   ASSERT_FALSE(old);
   EXPECT_NE(old.error().find("older"), std::string::npos);
-  exec("UPDATE schema_version SET version = 3");
+  exec("UPDATE schema_version SET version = " + std::to_string(sqlite::latest_schema_version()));
   EXPECT_TRUE(ArchiveReader::open(path_));
 }
 

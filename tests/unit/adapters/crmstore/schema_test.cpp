@@ -80,11 +80,13 @@ TEST_F(Schema, UpgradeFromVersion2BackfillsSearchIndexes) {
   const std::string all_names =
       text("SELECT group_concat(t, ';') FROM (SELECT source_record_id || part AS t FROM patient_names ORDER BY t)");
 
-  // Back to what version 2 had: no migration 3.
+  // Back to what version 2 had: no migration 3 (nor 4).
   store_.reset();
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
   std::string downgrade =
+      "DROP TABLE blocking_keys; DROP TABLE match_models; ALTER TABLE source_records DROP COLUMN match_features; "
+      "ALTER TABLE review_tasks DROP COLUMN field_scores; "
       "DROP TABLE resource_history; DROP TABLE resource_tokens; DROP TABLE patient_names; DROP TABLE audit_log; "
       "DROP INDEX source_records_birth_date; "
       "ALTER TABLE source_records DROP COLUMN version; ALTER TABLE source_records DROP COLUMN birth_date; "

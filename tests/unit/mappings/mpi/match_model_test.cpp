@@ -47,7 +47,7 @@ TEST(MatchModel, ScoreSumsFieldWeightsAndAgreementBeatsDisagreement) {
   for (const auto& f : same.fields) sum += f.weight;
   EXPECT_DOUBLE_EQ(same.total, sum);
   EXPECT_GT(same.total, typo.total);
-  EXPECT_GT(typo.total, m.link_threshold);
+  EXPECT_GT(typo.total, m.review_threshold);
   EXPECT_LT(other.total, 0.0);
   // Fields missing on one side (sex, phone, street...) add nothing.
   EXPECT_EQ(same.fields[static_cast<std::size_t>(3)].level, kMissing);
@@ -143,7 +143,7 @@ TEST(MatchModelJson, RefusesWhatItCannotTrust) {
   EXPECT_FALSE(replaced("\"level\": \"day-month-swapped\"", "\"level\": \"swapped\""));
   EXPECT_FALSE(replaced("\"comparator\": \"date\"", "\"comparator\": \"soundex\""));
   EXPECT_FALSE(replaced("\"field\": \"given\"", "\"field\": \"nickname\""));
-  auto bad_thresholds = replaced("\"review\": 7.0", "\"review\": 70.0");
+  auto bad_thresholds = replaced("\"review\": 10.0", "\"review\": 70.0");
   ASSERT_FALSE(bad_thresholds);
   EXPECT_NE(bad_thresholds.error().find("review_threshold"), std::string::npos);
 }
