@@ -1,6 +1,7 @@
 // The matching subcommands of `medgw mpi` (mpi_commands.hpp):
 //   medgw mpi [--config FILE] model              the match model in use, as reviewable JSON
-//   medgw mpi [--config FILE] train [--dry-run]  EM over the store's source records; stores and
+//   medgw mpi [--config FILE] train [--dry-run] [--link-threshold T] [--review-threshold T]
+//                                                EM over the store's source records; stores and
 //                                                prints a new model version
 //   medgw mpi evaluate --febrl DIR [--train]     FEBRL datasets 1-3 streamed through the real
 //                                                resolver into empty stores: precision, recall,
@@ -11,6 +12,7 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include "adapters/crmstore/sqlite_crm_store.hpp"
 #include "gateway/cli/mpi_commands.hpp"
@@ -50,6 +52,8 @@ int show_model(const std::string& config) {
 
 struct TrainArgs {
   bool dry_run = false;
+  std::optional<double> link_threshold;
+  std::optional<double> review_threshold;
   std::size_t max_block = mpi::TrainingOptions{}.max_block;
 };
 
@@ -72,6 +76,8 @@ int train(const std::string& config, const TrainArgs& args) {
   mpi::MatchModel model = mpi::default_match_model();
   model.link_threshold = (*store)->match_model().link_threshold;
   model.review_threshold = (*store)->match_model().review_threshold;
+  if (args.link_threshold) model.link_threshold = *args.link_threshold;
+  if (args.review_threshold) model.review_threshold = *args.review_threshold;
   mpi::TrainingOptions options;
   options.max_block = args.max_block;
   const mpi::TrainingReport report = mpi::train_match_model(model, *records, options);
@@ -105,6 +111,8 @@ void add_mpi_matching_commands(CLI::App& mpi, std::shared_ptr<const std::string>
   CLI::App* t = mpi.add_subcommand("train", "Estimate m and u by EM over the store's source records; store a new model version");
   t->add_flag("--dry-run", train_args->dry_run, "Print the estimated model without storing it");
   t->add_option("--max-block", train_args->max_block, "Skip blocks with more records than this")->capture_default_str();
+  t->add_option("--link-threshold", train_args->link_threshold, "Link threshold of the new version (default: the one in use)");
+  t->add_option("--review-threshold", train_args->review_threshold, "Review threshold of the new version (default: the one in use)");
   t->callback([config, train_args, &exit_code] { exit_code = train(*config, *train_args); });
 
   auto eval_args = std::make_shared<EvaluateArgs>();

@@ -152,21 +152,25 @@ std::vector<std::string> blocking_keys(const MatchFeatures& f) {
   const std::string& family = f[MatchField::kFamily];
   const std::string& dob = f[MatchField::kBirthDate];
   const std::string& postcode = f[MatchField::kPostcode];
+  // Name prefixes are tagged "name" whichever field they come from, so a given/family swap keeps
+  // the key.
   if (dob.size() == 10) {
     std::string mm = dob.substr(5, 2), dd = dob.substr(8, 2);
     if (dd < mm) std::swap(mm, dd);
     const std::string date = dob.substr(0, 4) + mm + dd;
-    if (!family.empty()) keys.push_back("dob+family:" + date + "|" + prefix(family, 2));
-    if (!given.empty()) keys.push_back("dob+given:" + date + "|" + prefix(given, 2));
+    if (!family.empty()) keys.push_back("dob+name:" + date + "|" + prefix(family, 2));
+    if (!given.empty()) keys.push_back("dob+name:" + date + "|" + prefix(given, 2));
+    if (!postcode.empty()) keys.push_back("dob+postcode:" + date + "|" + postcode);
   }
   if (!postcode.empty()) {
-    if (!family.empty()) keys.push_back("postcode+family:" + postcode + "|" + prefix(family, 3));
-    if (!given.empty()) keys.push_back("postcode+given:" + postcode + "|" + prefix(given, 3));
+    if (!family.empty()) keys.push_back("postcode+name:" + postcode + "|" + prefix(family, 3));
+    if (!given.empty()) keys.push_back("postcode+name:" + postcode + "|" + prefix(given, 3));
   }
-  if (!given.empty() && !family.empty() && dob.size() == 10) {
+  if (!given.empty() && !family.empty()) {
     std::string a = prefix(given, 3), b = prefix(family, 3);
     if (b < a) std::swap(a, b);
-    keys.push_back("names+year:" + a + "|" + b + "|" + dob.substr(0, 4));
+    if (dob.size() == 10) keys.push_back("names+year:" + a + "|" + b + "|" + dob.substr(0, 4));
+    keys.push_back("names:" + a + "|" + b);
   }
   if (!f[MatchField::kPhone].empty()) keys.push_back("phone:" + f[MatchField::kPhone]);
   if (!f[MatchField::kIdNumber].empty()) keys.push_back("id:" + f[MatchField::kIdNumber]);

@@ -44,12 +44,15 @@ std::string encode_match_features(const MatchFeatures& features);
 MatchFeatures decode_match_features(std::string_view encoded);
 
 // Blocking keys: a record is compared only with records sharing at least one of them. Each key is
-// tagged with what it is built from ("dob+family:..."), so keys of different kinds never collide.
-// Chosen so that one typo in any single field leaves most keys intact:
+// tagged with what it is built from ("dob+name:..."), so keys of different kinds never collide.
+// Chosen so that one typo in any single field, or a given/family swap, leaves a key intact (on
+// FEBRL 2 and 3, 0.3% and 0.2% of true pairs share no key; each key's block is read at most 50
+// records deep, resolver.cpp):
 // - birth date (day and month in sorted order, so a day/month swap keeps the key) + the first two
-//   letters of the family name; the same with the given name;
-// - postcode + the first three letters of the family name; the same with the given name;
-// - the two names' first three letters in sorted order + birth year (a given/family swap keeps it);
+//   letters of a name, once for the family and once for the given name (tagged alike);
+// - birth date + postcode;
+// - postcode + the first three letters of a name (family, given);
+// - the two names' first three letters in sorted order, with the birth year and without;
 // - the phone; the ID number.
 std::vector<std::string> blocking_keys(const MatchFeatures& features);
 

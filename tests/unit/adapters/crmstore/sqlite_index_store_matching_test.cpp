@@ -32,14 +32,14 @@ TEST_F(IndexMatching, BlockingKeysAndComparisonValuesAreWrittenAndReplacedWithTh
   ASSERT_EQ(apply_one(1, adt("HIS", patient("HIS", {mrn("M1")}, "Harrington", "Kayla"))).status,
             ApplyStatus::kApplied);
   EXPECT_GT(count("SELECT count(*) FROM blocking_keys"), 0);
-  EXPECT_EQ(count("SELECT count(*) FROM blocking_keys WHERE key LIKE 'dob+family:%|ha'"), 1);
+  EXPECT_EQ(count("SELECT count(*) FROM blocking_keys WHERE key LIKE 'dob+name:%|ha'"), 1);
   EXPECT_EQ(mpi::decode_match_features(text("SELECT match_features FROM source_records"))[mpi::MatchField::kFamily],
             "harrington");
   // Renamed: the old keys go, the new ones come.
   ASSERT_EQ(apply_one(2, adt("HIS", patient("HIS", {mrn("M1")}, "Berry", "Kayla"), "ADT2")).status,
             ApplyStatus::kApplied);
-  EXPECT_EQ(count("SELECT count(*) FROM blocking_keys WHERE key LIKE 'dob+family:%|ha'"), 0);
-  EXPECT_EQ(count("SELECT count(*) FROM blocking_keys WHERE key LIKE 'dob+family:%|be'"), 1);
+  EXPECT_EQ(count("SELECT count(*) FROM blocking_keys WHERE key LIKE 'dob+name:%|ha'"), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM blocking_keys WHERE key LIKE 'dob+name:%|be'"), 1);
   EXPECT_EQ(mpi::decode_match_features(text("SELECT match_features FROM source_records"))[mpi::MatchField::kFamily],
             "berry");
 }
@@ -52,7 +52,7 @@ TEST_F(IndexMatching, ACandidateQueryIsBoundedAndReturnsTheOldestWithTheirGolden
                   .status,
               ApplyStatus::kApplied);
   }
-  const std::string key = text("SELECT key FROM blocking_keys WHERE key LIKE 'dob+family:%' LIMIT 1");
+  const std::string key = text("SELECT key FROM blocking_keys WHERE key LIKE 'dob+name:%' LIMIT 1");
   ASSERT_FALSE(key.empty());
   store_.reset();
   auto db = sqlite::Db::open(path_);
@@ -66,7 +66,7 @@ TEST_F(IndexMatching, ACandidateQueryIsBoundedAndReturnsTheOldestWithTheirGolden
   EXPECT_EQ((*found)[0].record, 1);
   EXPECT_GT((*found)[0].golden, 0);
   EXPECT_EQ(mpi::decode_match_features((*found)[0].match_features)[mpi::MatchField::kGiven], "三");
-  auto none = index.records_with_blocking_key("dob+family:nobody", 3);
+  auto none = index.records_with_blocking_key("dob+name:nobody", 3);
   ASSERT_TRUE(none);
   EXPECT_TRUE(none->empty());
 }
