@@ -797,7 +797,7 @@ std::string merge_reason(const model::ChangeSet& changes) {
 }  // namespace
 
 DbResult<WriteOutcome> write_change_set(Db& db, const model::ChangeSet& changes, std::uint64_t envelope_id,
-                                        std::chrono::year_month_day today) {
+                                        std::chrono::year_month_day today, const mpi::Matcher& matcher) {
   if (has_resources(changes) && !changes.patient && !changes.subject) {
     return refusal(kRefusedInvalid, "change set has clinical resources but no patient");
   }
@@ -818,7 +818,7 @@ DbResult<WriteOutcome> write_change_set(Db& db, const model::ChangeSet& changes,
       if (*prepared) return std::move(**prepared);
       record = &update;
     }
-    auto resolved = mpi::resolve(*record, index, today);
+    auto resolved = mpi::resolve(*record, index, today, matcher);
     if (!resolved) return mpi_failure(resolved.error());
     if (!record->target.id.empty() && "src-" + std::to_string(resolved->source_record) != record->target.id) {
       return unexpected(DbError{0, "update of a source record: the index resolved another record", false});

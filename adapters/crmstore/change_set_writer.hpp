@@ -46,6 +46,7 @@
 
 #include "adapters/crmstore/sqlite_db.hpp"
 #include "mappings/model/change_set.hpp"
+#include "mappings/mpi/matcher.hpp"
 
 namespace medgw::crmstore::sqlite {
 
@@ -56,7 +57,8 @@ struct WriteOutcome {
 };
 
 // A retryable DbError aborts the batch; a permanent problem with this change set is a refusal.
+// `matcher` judges the candidates of a new patient record (the store's probabilistic matcher).
 DbResult<WriteOutcome> write_change_set(Db& db, const model::ChangeSet& changes, std::uint64_t envelope_id,
-                                        std::chrono::year_month_day today);
+                                        std::chrono::year_month_day today, const mpi::Matcher& matcher);
 
 }  // namespace medgw::crmstore::sqlite

@@ -97,6 +97,17 @@ std::string review_json(const std::vector<SqliteCrmStore::ReviewView>& views) {
     w.EndObject();
     w.Key("other_goldens");
     write_ids(w, parse_id_array(v.task.other_goldens));
+    w.Key("candidates");
+    w.StartArray();
+    for (const auto& c : v.candidates) {
+      w.StartObject();
+      w.Key("id");
+      w.Int64(c.id);
+      w.Key("fields");
+      write_fields(w, c);
+      w.EndObject();
+    }
+    w.EndArray();
     w.Key("field_scores");
     rapidjson::Document scores;
     if (!v.task.field_scores.empty()) scores.Parse(v.task.field_scores.c_str(), v.task.field_scores.size());

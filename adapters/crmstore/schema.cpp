@@ -291,7 +291,32 @@ CREATE INDEX mpi_operations_other_golden ON mpi_operations(other_golden_id);
 CREATE INDEX mpi_operations_merge ON mpi_operations(merge_id) WHERE merge_id IS NOT NULL;
 )SQL";
 
-constexpr std::array<const char*, 5> kMigrations{kMigration1, kMigration2, kMigration3, kMigration4, kMigration5};
+// 6: probabilistic matching (issue 7).
+// - source_records.match_features: the record's comparison values (mpi::encode_match_features),
+//   written with the record, so scoring a candidate reads one column and parses no JSON.
+// - blocking_keys: key -> source record (mpi::blocking_keys), rewritten with the record; a
+//   candidate query reads the first N source records of a key from the primary key's order.
+// - match_models: every version of the Fellegi-Sunter model `medgw mpi train` stored, as its
+//   reviewable JSON (mpi/match_model_json.hpp); the highest version is the one in use.
+// Records stored before this migration have no comparison values and no keys: they are found by
+// identifiers only until they are sent again.
+constexpr const char* kMigration6 = R"SQL(
+ALTER TABLE source_records ADD COLUMN match_features TEXT NOT NULL DEFAULT '';
+CREATE TABLE blocking_keys (
+  key TEXT NOT NULL,
+  source_record_id INTEGER NOT NULL REFERENCES source_records(id),
+  PRIMARY KEY (key, source_record_id)
+) WITHOUT ROWID;
+CREATE INDEX blocking_keys_record ON blocking_keys(source_record_id);
+CREATE TABLE match_models (
+  version INTEGER PRIMARY KEY,
+  created TEXT NOT NULL,
+  model TEXT NOT NULL
+);
+)SQL";
+
+constexpr std::array<const char*, 6> kMigrations{kMigration1, kMigration2, kMigration3,
+                                                kMigration4, kMigration5, kMigration6};
 
 // Indexes every stored resource and source record for search (migration 3), from its JSON, the
 // same way a write does. In slices by id, so memory stays bounded however large the archive.

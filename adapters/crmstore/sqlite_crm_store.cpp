@@ -5,9 +5,14 @@
 #include "adapters/crmstore/change_set_writer.hpp"
 #include "adapters/crmstore/golden_patient.hpp"
 #include "adapters/crmstore/golden_records.hpp"
+#include "adapters/crmstore/index_json.hpp"
+#include "adapters/crmstore/match_model_store.hpp"
 #include "adapters/crmstore/schema.hpp"
 #include "adapters/crmstore/timestamp.hpp"
 #include "mappings/model/fhir_json.hpp"
+#include "gateway/core/log.hpp"
+#include "mappings/mpi/match_model_json.hpp"
+#include "mappings/mpi/merge.hpp"
 
 namespace medgw::crmstore {
 
@@ -56,7 +61,28 @@ Expected<std::unique_ptr<SqliteCrmStore>, std::string> SqliteCrmStore::open(cons
     if (auto r = (*db)->exec(pragma, "configure"); !r) return unexpected("crm store " + path + ": " + r.error().message);
   }
   if (auto v = sqlite::migrate(**db); !v) return unexpected("crm store " + path + ": " + v.error().message);
-  return std::unique_ptr<SqliteCrmStore>(new SqliteCrmStore(std::move(*db), std::move(survivorship)));
+  auto stored = sqlite::latest_match_model(**db);
+  if (!stored) return unexpected("crm store " + path + ": " + stored.error().message);
+  mpi::MatchModel model = mpi::default_match_model();
+  if (*stored) {
+    auto parsed = mpi::match_model_from_json((*stored)->json);
+    // A stored model that does not read is a broken deployment, not something to guess around.
+    if (!parsed) {
+      return unexpected("crm store " + path + ": match model version " + std::to_string((*stored)->version) + ": " +
+                        parsed.error());
+    }
+    model = std::move(*parsed);
+    model.version = (*stored)->version;
+    log::info("mpi_match_model", {{"source", "stored"}, {"version", model.version},
+                                  {"link_threshold", model.link_threshold},
+                                  {"review_threshold", model.review_threshold}});
+  } else {
+    log::info("mpi_match_model", {{"source", "built-in default"}, {"version", std::int64_t{0}},
+                                  {"link_threshold", model.link_threshold},
+                                  {"review_threshold", model.review_threshold}});
+  }
+  return std::unique_ptr<SqliteCrmStore>(
+      new SqliteCrmStore(std::move(*db), std::move(survivorship), std::make_unique<mpi::ProbabilisticMatcher>(std::move(model))));
 }
 
 Expected<CrmStorePtr, std::string> open_sqlite_crm_store(const std::string& path, SurvivorshipRules survivorship) {
@@ -142,7 +168,7 @@ Expected<std::vector<ApplyResult>, StoreError> SqliteCrmStore::apply_batch(std::
       if (auto r = refuse("no change set", kRefusedInvalid); !r) return abort(r.error());
       continue;
     }
-    auto written = sqlite::write_change_set(*db_, *item.changes, item.envelope_id, day);
+    auto written = sqlite::write_change_set(*db_, *item.changes, item.envelope_id, day, *matcher_);
     if (!written) {
       if (written.error().retryable) return abort(to_store_error(written.error()));
       if (auto r = refuse(written.error().message, kRefusedInvalid); !r) return abort(r.error());
@@ -377,7 +403,64 @@ Expected<std::vector<SqliteCrmStore::ReviewView>, StoreError> SqliteCrmStore::re
     if (!record) return unexpected(record.error());
     auto golden = golden_view(t.golden);
     if (!golden) return unexpected(golden.error());
-    out.push_back({std::move(t), std::move(*record), std::move(*golden)});
+    std::vector<PatientView> candidates;
+    for (std::int64_t other : parse_id_array(t.other_goldens)) {
+      auto view = golden_view(other);
+      if (!view) return unexpected(view.error());
+      if (*view) candidates.push_back(std::move(**view));
+    }
+    out.push_back({std::move(t), std::move(*record), std::move(*golden), std::move(candidates)});
+  }
+  return out;
+}
+
+Expected<std::int64_t, StoreError> SqliteCrmStore::save_match_model(mpi::MatchModel model) {
+  if (auto problem = mpi::check_match_model(model); !problem.empty()) {
+    return unexpected(StoreError{"match model: " + problem, false});
+  }
+  std::lock_guard lock(mu_);
+  if (auto r = begin(); !r) return unexpected(r.error());
+  auto version = sqlite::store_match_model(*db_, model);
+  if (!version) {
+    rollback();
+    return unexpected(to_store_error(version.error()));
+  }
+  if (auto r = commit(); !r) return unexpected(r.error());
+  log::info("mpi_match_model", {{"source", "stored"}, {"version", *version},
+                                {"link_threshold", model.link_threshold},
+                                {"review_threshold", model.review_threshold}});
+  matcher_ = std::make_unique<mpi::ProbabilisticMatcher>(std::move(model));
+  return *version;
+}
+
+Expected<std::vector<mpi::MatchFeatures>, StoreError> SqliteCrmStore::match_features_of_records() {
+  std::lock_guard lock(mu_);
+  auto q = db_->query("SELECT match_features FROM source_records WHERE match_features <> '' ORDER BY id",
+                      "read match features");
+  if (!q) return unexpected(to_store_error(q.error()));
+  std::vector<mpi::MatchFeatures> out;
+  for (;;) {
+    auto row = q->step();
+    if (!row) return unexpected(to_store_error(row.error()));
+    if (!*row) break;
+    out.push_back(mpi::decode_match_features(q->text(0)));
+  }
+  return out;
+}
+
+Expected<std::vector<SourceRecordLink>, StoreError> SqliteCrmStore::source_record_links() {
+  std::lock_guard lock(mu_);
+  auto q = db_->query(
+      "SELECT sr.id, sr.sender, sr.key_value, l.golden_id, l.grade FROM source_records sr "
+      "JOIN links l ON l.source_record_id = sr.id AND l.undone IS NULL ORDER BY sr.id",
+      "read links");
+  if (!q) return unexpected(to_store_error(q.error()));
+  std::vector<SourceRecordLink> out;
+  for (;;) {
+    auto row = q->step();
+    if (!row) return unexpected(to_store_error(row.error()));
+    if (!*row) break;
+    out.push_back({q->int64(0), q->text(1), q->text(2), q->int64(3), q->text(4)});
   }
   return out;
 }

@@ -25,7 +25,10 @@
 #include "adapters/crmstore/index_operations.hpp"
 #include "adapters/crmstore/sqlite_db.hpp"
 #include "adapters/crmstore/survivorship.hpp"
+#include "mappings/mpi/match_features.hpp"
+#include "mappings/mpi/match_model.hpp"
 #include "mappings/mpi/operation.hpp"
+#include "mappings/mpi/probabilistic_matcher.hpp"
 
 namespace medgw::crmstore {
 
@@ -65,6 +68,15 @@ struct OutboxEvent {
   std::int64_t resource_id = 0;
   std::uint64_t envelope_id = 0;
   std::string created;
+};
+
+// A source record's current link, for measuring the index (medgw mpi evaluate).
+struct SourceRecordLink {
+  std::int64_t source_record = 0;
+  std::string sender;
+  std::string key_value;  // the value of the identifier naming the record
+  std::int64_t golden = 0;
+  std::string grade;
 };
 
 class SqliteCrmStore final : public CrmStore {
@@ -113,19 +125,32 @@ class SqliteCrmStore final : public CrmStore {
   Expected<std::optional<PatientView>, StoreError> source_record_view(std::int64_t source_record_id);
   Expected<std::optional<PatientView>, StoreError> golden_view(std::int64_t golden);
   // Review tasks (open ones, or all), each with its source record and golden patient.
+  // `candidates`: the other golden patients the task names (other_goldens), as the archive shows
+  // them; a probable match is judged by its record beside them, not beside its own new patient.
   struct ReviewView {
     ReviewTaskRow task;
     std::optional<PatientView> record, golden;
+    std::vector<PatientView> candidates;
   };
   Expected<std::vector<ReviewView>, StoreError> review_views(bool open_only = true);
   Expected<std::vector<OutboxEvent>, StoreError> outbox_after(std::int64_t seq, std::size_t limit = 1000);
+
+  // The match model the resolver uses: the highest stored version, else the built-in default
+  // (mpi::default_match_model). Which one is logged when the store opens (event mpi_match_model).
+  const mpi::MatchModel& match_model() const { return matcher_->model(); }
+  // Stores `model` as the next version and uses it from the next batch on; returns the version.
+  Expected<std::int64_t, StoreError> save_match_model(mpi::MatchModel model);
+  // The comparison values of every source record that has them (for training), in id order.
+  Expected<std::vector<mpi::MatchFeatures>, StoreError> match_features_of_records();
+  // Every source record with its current link, in id order.
+  Expected<std::vector<SourceRecordLink>, StoreError> source_record_links();
 
   // The date national IDs are checked against; the system clock's UTC date unless set (tests).
   void set_today(std::function<std::chrono::year_month_day()> today) { today_ = std::move(today); }
 
  private:
-  SqliteCrmStore(sqlite::DbPtr db, SurvivorshipRules survivorship)
-      : db_(std::move(db)), survivorship_(std::move(survivorship)) {}
+  SqliteCrmStore(sqlite::DbPtr db, SurvivorshipRules survivorship, std::unique_ptr<mpi::ProbabilisticMatcher> matcher)
+      : db_(std::move(db)), survivorship_(std::move(survivorship)), matcher_(std::move(matcher)) {}
   std::chrono::year_month_day today() const;
   // One pass over a batch in one transaction. Without savepoints, a refused change set rolls the
   // pass back and sets `refused`, so apply() runs the batch again with them.
@@ -141,6 +166,7 @@ class SqliteCrmStore final : public CrmStore {
   std::mutex mu_;
   sqlite::DbPtr db_;
   SurvivorshipRules survivorship_;
+  std::unique_ptr<mpi::ProbabilisticMatcher> matcher_;
   std::function<std::chrono::year_month_day()> today_;
 };
 

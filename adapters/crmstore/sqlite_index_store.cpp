@@ -158,6 +158,30 @@ MpiResult<std::vector<mpi::GoldenId>> SqliteIndexStore::goldens_with_demographic
   return std::move(*r);
 }
 
+MpiResult<std::vector<mpi::BlockedRecord>> SqliteIndexStore::records_with_blocking_key(std::string_view key,
+                                                                                     std::size_t limit) {
+  // The limit is part of the SQL text (an integer, never input): one cached statement per limit.
+  // The inner query reads the first `limit` entries of the key from the primary key, so a common
+  // key costs what a rare one does.
+  const std::string sql =
+      "SELECT b.source_record_id, l.golden_id, sr.match_features FROM "
+      "(SELECT source_record_id FROM blocking_keys WHERE key = ?1 ORDER BY source_record_id LIMIT " +
+      std::to_string(limit) +
+      ") b JOIN links l ON l.source_record_id = b.source_record_id AND l.undone IS NULL "
+      "JOIN source_records sr ON sr.id = b.source_record_id";
+  auto q = db_.query(sql, "find records by blocking key");
+  if (!q) return fail<std::vector<mpi::BlockedRecord>>(q.error());
+  q->bind(1, key);
+  std::vector<mpi::BlockedRecord> out;
+  for (;;) {
+    auto row = q->step();
+    if (!row) return fail<std::vector<mpi::BlockedRecord>>(row.error());
+    if (!*row) break;
+    out.push_back({q->int64(0), q->int64(1), q->text(2)});
+  }
+  return out;
+}
+
 MpiResult<std::vector<mpi::IdentifierKey>> SqliteIndexStore::identifiers_of_golden(mpi::GoldenId golden) {
   auto q = db_.query(
       "SELECT DISTINCT i.system, i.value FROM links l JOIN identifiers i ON i.source_record_id = l.source_record_id "
@@ -207,10 +231,10 @@ MpiResult<mpi::SourceRecordId> SqliteIndexStore::upsert_source_record(const mpi:
     // depending on clock resolution.
     auto q = db_.query(
         "INSERT INTO source_records (sender, key_system, key_value, resource, demographic_key, flags, revision, "
-        "updated, envelope_id) VALUES (?1, ?2, ?3, '', ?4, ?5, (SELECT coalesce(max(revision), 0) + 1 FROM "
-        "source_records), ?6, ?7) "
+        "updated, envelope_id, match_features) VALUES (?1, ?2, ?3, '', ?4, ?5, (SELECT coalesce(max(revision), 0) + 1 "
+        "FROM source_records), ?6, ?7, ?8) "
         "ON CONFLICT (sender, key_system, key_value) DO UPDATE SET demographic_key = excluded.demographic_key, "
-        "flags = excluded.flags, revision = excluded.revision RETURNING id",
+        "flags = excluded.flags, revision = excluded.revision, match_features = excluded.match_features RETURNING id",
         "store source record");
     if (!q) return fail<mpi::SourceRecordId>(q.error());
     q->bind(1, record.sender)
@@ -219,7 +243,8 @@ MpiResult<mpi::SourceRecordId> SqliteIndexStore::upsert_source_record(const mpi:
         .bind(4, record.demographic_key)
         .bind(5, json_string_array(record.flags))
         .bind(6, now)
-        .bind(7, envelope_);
+        .bind(7, envelope_)
+        .bind(8, record.match_features);
     auto got = q->single_int64();
     if (!got) return fail<mpi::SourceRecordId>(got.error());
     if (!*got) return unexpected(mpi::MpiError{"store source record: no id", false});
@@ -282,6 +307,18 @@ MpiResult<mpi::SourceRecordId> SqliteIndexStore::upsert_source_record(const mpi:
   }
   for (const auto& i : record.link_identifiers) {
     if (auto r = insert(i.system, i.value, 1); !r) return fail<mpi::SourceRecordId>(r.error());
+  }
+  {
+    auto q = db_.query("DELETE FROM blocking_keys WHERE source_record_id = ?1", "store blocking keys");
+    if (!q) return fail<mpi::SourceRecordId>(q.error());
+    if (auto r = q->bind(1, id).run(); !r) return fail<mpi::SourceRecordId>(r.error());
+  }
+  for (const auto& key : record.blocking_keys) {
+    // OR IGNORE: the resolver's keys are distinct, but a duplicate must not refuse the record.
+    auto q = db_.query("INSERT OR IGNORE INTO blocking_keys (key, source_record_id) VALUES (?1, ?2)",
+                       "store blocking keys");
+    if (!q) return fail<mpi::SourceRecordId>(q.error());
+    if (auto r = q->bind(1, key).bind(2, id).run(); !r) return fail<mpi::SourceRecordId>(r.error());
   }
   return id;
 }

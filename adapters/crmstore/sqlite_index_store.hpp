@@ -14,7 +14,7 @@
 // truth; the API adds link "refer" to the golden patient). version is 1 when created and grows by
 // one each time the document changes (the replaced one is kept in resource_history as resource
 // type "Patient", resource id <n>); a record sent again unchanged keeps its version and updated
-// time. Its search rows (search_index.hpp) are rewritten with it.
+// time. Its search rows (search_index.hpp), comparison values and blocking keys are rewritten with it.
 #include "adapters/crmstore/sqlite_db.hpp"
 #include "mappings/mpi/index_store.hpp"
 
@@ -30,6 +30,8 @@ class SqliteIndexStore final : public mpi::IndexStore {
                                                                     const mpi::IdentifierKey& key) override;
   mpi::MpiResult<std::vector<mpi::GoldenId>> goldens_with_identifier(const mpi::IdentifierKey& id) override;
   mpi::MpiResult<std::vector<mpi::GoldenId>> goldens_with_demographic_key(std::string_view key, std::size_t limit) override;
+  mpi::MpiResult<std::vector<mpi::BlockedRecord>> records_with_blocking_key(std::string_view key,
+                                                                           std::size_t limit) override;
   mpi::MpiResult<std::vector<mpi::IdentifierKey>> identifiers_of_golden(mpi::GoldenId golden) override;
   mpi::MpiResult<mpi::GoldenId> create_golden() override;
   mpi::MpiResult<mpi::SourceRecordId> upsert_source_record(const mpi::SourceRecordData& record) override;

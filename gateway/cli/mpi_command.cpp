@@ -1,6 +1,6 @@
-// `medgw mpi ...`: the master patient index. Its subcommands register here from their own files:
-// the operator's actions on links (review, link, unlink, merge, unmerge, distinct, undo, history),
-// reading and writing the CRM store the config names.
+// `medgw mpi ...`: the master patient index. Two families of subcommands register here, each from
+// its own file: the matching model (train, evaluate, bench) and the operator's actions on links
+// (review, link, unlink, merge, unmerge, distinct). Both read the CRM store the config names.
 #include <CLI/CLI.hpp>
 #include <memory>
 #include <string>
@@ -15,6 +15,7 @@ void add_mpi_command(CLI::App& app, int& exit_code) {
   CLI::App* mpi = app.add_subcommand("mpi", "The master patient index: matching model, review, link, merge, unmerge");
   mpi->require_subcommand(1);
   mpi->add_option("--config", *config, "gateway config (its crm_store is read)");
+  add_mpi_matching_commands(*mpi, config, exit_code);
   add_mpi_operation_commands(*mpi, config, exit_code);
 }
 

@@ -134,10 +134,17 @@ void print_task(const SqliteCrmStore::ReviewView& v, bool with_status) {
   std::cout << "review task " << t.id << "  " << t.kind << (with_status ? "  " + t.status : "") << "  " << t.created
             << "\n  " << t.reason << "\n";
   const PatientFields rec = v.record ? patient_fields(v.record->json) : PatientFields{};
-  const PatientFields gold = v.golden ? patient_fields(v.golden->json) : PatientFields{};
+  // The record beside the first candidate the task names (for a probable match, its own golden
+  // patient is only the record itself); beside its golden patient when the task names none.
+  const SqliteCrmStore::PatientView* beside = !v.candidates.empty() ? &v.candidates[0] : v.golden ? &*v.golden : nullptr;
+  const PatientFields gold = beside ? patient_fields(beside->json) : PatientFields{};
   const std::string left = "SOURCE RECORD " + std::to_string(t.source_record) + (v.record ? " (" + v.record->sender + ")" : " (gone)");
-  std::string right = "GOLDEN PATIENT " + std::to_string(t.golden);
-  if (v.golden && v.golden->id != t.golden) right += " (merged into " + std::to_string(v.golden->id) + ")";
+  std::cout << "  linked to golden patient " << (v.golden ? v.golden->id : t.golden) << "\n";
+  std::string right = (v.candidates.empty() ? "GOLDEN PATIENT " : "CANDIDATE ") +
+                      std::to_string(v.candidates.empty() ? t.golden : v.candidates[0].id);
+  if (v.candidates.empty() && v.golden && v.golden->id != t.golden) {
+    right += " (merged into " + std::to_string(v.golden->id) + ")";
+  }
   const std::vector<std::array<std::string, 3>> rows{
       {"FIELD", left, right},
       {"name", rec.name, gold.name},

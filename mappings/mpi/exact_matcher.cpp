@@ -3,10 +3,7 @@
 #include <algorithm>
 
 namespace medgw::mpi {
-namespace {
 
-// True when the candidate holds a value under one of the record's authorities and none of the
-// record's values under that authority: the two are numbered differently by the same issuer.
 bool conflicting_authority(const MatchRecord& record, const Candidate& candidate) {
   for (const auto& mine : record.link_identifiers) {
     bool issuer_known = false;
@@ -20,8 +17,6 @@ bool conflicting_authority(const MatchRecord& record, const Candidate& candidate
   }
   return false;
 }
-
-}  // namespace
 
 std::vector<MatchDecision> ExactMatcher::judge(const MatchRecord& record,
                                                std::span<const Candidate> candidates) const {

@@ -10,6 +10,10 @@
 
 namespace medgw::mpi {
 
+// True when the candidate holds a value under one of the record's authorities and none of the
+// record's values under that authority: the two are numbered differently by the same issuer.
+bool conflicting_authority(const MatchRecord& record, const Candidate& candidate);
+
 class ExactMatcher final : public Matcher {
  public:
   std::vector<MatchDecision> judge(const MatchRecord& record,

@@ -30,8 +30,9 @@ using ReviewTaskId = std::int64_t;
 
 // How a source record came to be linked to its golden patient.
 enum class LinkGrade {
-  kCertain,   // a shared identifier within its authority
-  kProbable,  // no shared identifier, same demographic key: a review task is open
+  kCertain,   // a shared identifier within its authority, or a score at or above the link threshold
+  kProbable,  // scored between the review and link thresholds (or an exact matcher's same demographic
+              // key): a new golden patient of its own, and a review task naming the candidates
   kNew,       // nothing matched: a new golden patient
   kManual,    // an operator's decision (unlink), never overridden automatically
   kMerged,    // moved by a merge (ADT^A40/A34)
@@ -73,6 +74,17 @@ struct SourceRecordData {
   // FHIR: the Patient as received (model::PatientRecord::fhir_json); when set, the store keeps it
   // as the record's document instead of serialising `patient`. Matching uses `patient` only.
   std::string_view fhir_json{};
+  // For the probabilistic matcher: the record's comparison values (encode_match_features) and its
+  // blocking keys (blocking_keys), both replaced with the record.
+  std::string match_features{};
+  std::vector<std::string> blocking_keys{};
+};
+
+// A source record found by a blocking key: its current golden patient and its comparison values.
+struct BlockedRecord {
+  SourceRecordId record = 0;
+  GoldenId golden = 0;
+  std::string match_features;  // encode_match_features; "" for a record stored before they were
 };
 
 // Kinds of review task the resolver opens.
@@ -88,9 +100,10 @@ struct ReviewTask {
   GoldenId golden = 0;                  // the golden patient the record is linked to
   std::vector<GoldenId> other_goldens;  // the other candidates
   std::string reason;                   // never PHI
-  // What the matcher weighed, field by field, as a JSON object (empty: none); shown to the
-  // reviewer (`medgw mpi review`). Field names and numbers only, never the values compared.
-  std::string field_scores_json;
+  // The probabilistic matcher's evidence for the best candidate (field_scores_json in
+  // match_model.hpp: the score, thresholds, each field's level and weight; never a value). "" when
+  // the task does not come from scoring.
+  std::string field_scores_json{};
 };
 
 class IndexStore {
@@ -106,11 +119,15 @@ class IndexStore {
   // Golden patients currently linked to a source record with this demographic key, oldest first,
   // at most `limit` of them (a blocking query must stay bounded however common the key).
   virtual MpiResult<std::vector<GoldenId>> goldens_with_demographic_key(std::string_view key, std::size_t limit) = 0;
+  // Source records holding blocking key `key`, with their current golden patient, the oldest
+  // first, at most `limit` (a block of a very common key stays bounded).
+  virtual MpiResult<std::vector<BlockedRecord>> records_with_blocking_key(std::string_view key, std::size_t limit) = 0;
   // Every link identifier of every source record currently linked to `golden`.
   virtual MpiResult<std::vector<IdentifierKey>> identifiers_of_golden(GoldenId golden) = 0;
 
   virtual MpiResult<GoldenId> create_golden() = 0;
-  // Inserts or updates the source record (sender, key): patient, link identifiers, key, flags.
+  // Inserts or updates the source record (sender, key): patient, link identifiers, key, flags,
+  // comparison values and blocking keys.
   virtual MpiResult<SourceRecordId> upsert_source_record(const SourceRecordData& record) = 0;
   // Makes `golden` the current link of `record`; a previous current link is kept, marked undone.
   virtual MpiResult<Done> link(SourceRecordId record, GoldenId golden, LinkGrade grade,

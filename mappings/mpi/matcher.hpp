@@ -1,9 +1,9 @@
 #pragma once
 // The seam between finding candidates and judging them. The resolver gathers candidate golden
-// patients by blocking (shared identifiers, the demographic key) and asks a Matcher how each one
-// relates to the incoming record; it then links, creates and opens review tasks itself. The exact
-// rules (exact_matcher.hpp) are the first Matcher; Fellegi-Sunter scoring over names, birth date,
-// sex, phone and address comes later behind the same interface, with more candidate features.
+// patients by blocking (shared identifiers, the demographic key, the blocking keys of
+// match_features.hpp) and asks a Matcher how each one relates to the incoming record; it then
+// links, creates and opens review tasks itself. The exact rules (exact_matcher.hpp) were the first
+// Matcher; Fellegi-Sunter scoring (probabilistic_matcher.hpp) is the one the CRM store uses.
 #include <memory>
 #include <span>
 #include <string>
@@ -11,6 +11,7 @@
 
 #include "mappings/model/resources.hpp"
 #include "mappings/mpi/index_store.hpp"
+#include "mappings/mpi/match_features.hpp"
 
 namespace medgw::mpi {
 
@@ -19,6 +20,8 @@ struct MatchRecord {
   const model::Patient* patient = nullptr;
   std::vector<IdentifierKey> link_identifiers;
   std::string demographic_key;
+  MatchFeatures features{};
+  std::vector<std::string> blocking_keys{};
 };
 
 struct Candidate {
@@ -26,6 +29,7 @@ struct Candidate {
   std::vector<IdentifierKey> shared_identifiers;  // the record's link identifiers it also holds
   bool same_demographic_key = false;
   std::vector<IdentifierKey> identifiers;         // every link identifier it holds
+  std::vector<MatchFeatures> records{};           // its source records found by a blocking key
 };
 
 enum class MatchGrade { kNonMatch, kProbable, kCertain };
@@ -33,6 +37,8 @@ enum class MatchGrade { kNonMatch, kProbable, kCertain };
 struct MatchDecision {
   MatchGrade grade = MatchGrade::kNonMatch;
   std::string reason;  // no PHI: which rule decided
+  double score{};  // the probabilistic matcher's score of the best record (log2 units)
+  std::string field_scores_json{};  // its evidence (match_model.hpp), "" for rule-based decisions
 };
 
 class Matcher {

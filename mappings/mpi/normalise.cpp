@@ -155,30 +155,21 @@ std::string normalise_name(const model::HumanName& name) {
   return n;
 }
 
-std::string normalise_patient_name(const model::Patient& patient) {
-  const model::HumanName* chosen = nullptr;
+const model::HumanName* matching_name(const model::Patient& patient) {
   for (const auto& n : patient.name) {
-    if (n.use == "official") {
-      chosen = &n;
-      break;
-    }
+    if (n.use == "official") return &n;
   }
-  if (!chosen) {
-    for (const auto& n : patient.name) {
-      if (n.use == "usual" || n.use.empty()) {
-        chosen = &n;
-        break;
-      }
-    }
+  for (const auto& n : patient.name) {
+    if (n.use == "usual" || n.use.empty()) return &n;
   }
-  if (!chosen) {
-    for (const auto& n : patient.name) {
-      if (n.use != "old" && n.use != "maiden" && n.use != "nickname" && n.use != "anonymous") {
-        chosen = &n;
-        break;
-      }
-    }
+  for (const auto& n : patient.name) {
+    if (n.use != "old" && n.use != "maiden" && n.use != "nickname" && n.use != "anonymous") return &n;
   }
+  return nullptr;
+}
+
+std::string normalise_patient_name(const model::Patient& patient) {
+  const model::HumanName* chosen = matching_name(patient);
   return chosen ? normalise_name(*chosen) : std::string();
 }
 

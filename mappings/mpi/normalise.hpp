@@ -32,7 +32,9 @@ std::string normalise_name(const model::HumanName& name);
 
 // The name of a patient used for matching: the first name with use "official", else the first
 // with use "usual" or no use, else the first that is not old, maiden, nickname or anonymous.
+// matching_name: that name, nullptr when there is none; normalise_patient_name: it normalised,
 // "" when there is none.
+const model::HumanName* matching_name(const model::Patient& patient);
 std::string normalise_patient_name(const model::Patient& patient);
 
 // "YYYY-MM-DD" from a FHIR date/dateTime ("1949-12-31", "1949-12-31T08:00:00+08:00"), an HL7 DTM

@@ -1,6 +1,7 @@
 #include "mappings/mpi/resolver.hpp"
 
 #include <algorithm>
+#include <unordered_set>
 
 #include "mappings/mpi/exact_matcher.hpp"
 #include "mappings/mpi/identity.hpp"
@@ -26,8 +27,13 @@ Candidate& candidate_for(std::vector<Candidate>& candidates, GoldenId golden) {
 // many such patients the index holds. The probabilistic matcher (later) weighs more fields.
 constexpr std::size_t kMaxDemographicBlock = 20;
 
+// Per blocking key, at most this many source records are compared: a key shared by more (a common
+// name prefix on a common birthday) still yields its oldest records, and the other keys of the
+// record bring its true match in; a match costs the same however large the index grows.
+constexpr std::size_t kMaxBlockingBlock = 50;
+
 // Candidates sharing a link identifier, and, when `with_demographics`, those in the record's
-// demographic block.
+// demographic block or sharing a blocking key.
 MpiResult<std::vector<Candidate>> gather_candidates(const MatchRecord& record, IndexStore& store,
                                                     bool with_demographics) {
   std::vector<Candidate> candidates;
@@ -43,6 +49,17 @@ MpiResult<std::vector<Candidate>> gather_candidates(const MatchRecord& record, I
       for (GoldenId g : *goldens) candidate_for(candidates, g).same_demographic_key = true;
     }
   }
+  if (with_demographics) {
+    std::unordered_set<SourceRecordId> seen;
+    for (const auto& key : record.blocking_keys) {
+      auto found = store.records_with_blocking_key(key, kMaxBlockingBlock);
+      if (!found) return unexpected(found.error());
+      for (auto& r : *found) {
+        if (!seen.insert(r.record).second) continue;
+        candidate_for(candidates, r.golden).records.push_back(decode_match_features(r.match_features));
+      }
+    }
+  }
   for (auto& c : candidates) {
     auto ids = store.identifiers_of_golden(c.golden);
     if (!ids) return unexpected(ids.error());
@@ -51,12 +68,26 @@ MpiResult<std::vector<Candidate>> gather_candidates(const MatchRecord& record, I
   return candidates;
 }
 
-std::vector<GoldenId> goldens_graded(const std::vector<Candidate>& candidates,
-                                     const std::vector<MatchDecision>& decisions, MatchGrade grade) {
-  std::vector<GoldenId> out;
+struct Graded {
+  GoldenId golden = 0;
+  const MatchDecision* decision = nullptr;
+};
+
+// The candidates given `grade`, best score first (equal scores: in the order found).
+std::vector<Graded> graded(const std::vector<Candidate>& candidates, const std::vector<MatchDecision>& decisions,
+                           MatchGrade grade) {
+  std::vector<Graded> out;
   for (std::size_t i = 0; i < candidates.size(); ++i) {
-    if (decisions[i].grade == grade) out.push_back(candidates[i].golden);
+    if (decisions[i].grade == grade) out.push_back({candidates[i].golden, &decisions[i]});
   }
+  std::stable_sort(out.begin(), out.end(),
+                   [](const Graded& a, const Graded& b) { return a.decision->score > b.decision->score; });
+  return out;
+}
+
+std::vector<GoldenId> goldens_of(const std::vector<Graded>& g, std::size_t from = 0) {
+  std::vector<GoldenId> out;
+  for (std::size_t i = from; i < g.size(); ++i) out.push_back(g[i].golden);
   return out;
 }
 
@@ -81,7 +112,9 @@ MpiResult<Resolution> resolve(const model::PatientRecord& record, IndexStore& st
   if (!key) return unexpected(MpiError{"patient has no identifier", false});
 
   ScreenedIdentifiers screened = screen_identifiers(record.patient, today);
-  MatchRecord match{&record.patient, std::move(screened.link), demographic_key(record.patient)};
+  MatchRecord match{&record.patient, std::move(screened.link), demographic_key(record.patient),
+                    match_features(record.patient), {}};
+  match.blocking_keys = blocking_keys(match.features);
 
   auto existing = store.find_source_record(record.sender, *key);
   if (!existing) return unexpected(existing.error());
@@ -90,11 +123,23 @@ MpiResult<Resolution> resolve(const model::PatientRecord& record, IndexStore& st
   auto candidates = gather_candidates(match, store, /*with_demographics=*/!*existing);
   if (!candidates) return unexpected(candidates.error());
   const std::vector<MatchDecision> decisions = matcher.judge(match, *candidates);
-  const std::vector<GoldenId> certain = goldens_graded(*candidates, decisions, MatchGrade::kCertain);
-  const std::vector<GoldenId> probable = goldens_graded(*candidates, decisions, MatchGrade::kProbable);
+  // Identifier matches in the order found; score matches best first.
+  std::vector<Graded> by_identifier, by_score;
+  for (std::size_t i = 0; i < candidates->size(); ++i) {
+    if (decisions[i].grade == MatchGrade::kCertain && !(*candidates)[i].shared_identifiers.empty()) {
+      by_identifier.push_back({(*candidates)[i].golden, &decisions[i]});
+    }
+  }
+  for (const auto& g : graded(*candidates, decisions, MatchGrade::kCertain)) {
+    if (std::none_of(by_identifier.begin(), by_identifier.end(), [&](const Graded& c) { return c.golden == g.golden; })) {
+      by_score.push_back(g);
+    }
+  }
+  const std::vector<Graded> probable = graded(*candidates, decisions, MatchGrade::kProbable);
 
   SourceRecordData data{record.sender, *key, &record.patient, match.link_identifiers, match.demographic_key,
-                        screened.flags, record.fhir_json};
+                        screened.flags, record.fhir_json, encode_match_features(match.features),
+                        match.blocking_keys};
   auto stored = store.upsert_source_record(data);
   if (!stored) return unexpected(stored.error());
 
@@ -108,8 +153,9 @@ MpiResult<Resolution> resolve(const model::PatientRecord& record, IndexStore& st
     out.golden = (*existing)->golden;
     out.grade = (*existing)->grade;
     std::vector<GoldenId> conflicting;
-    for (GoldenId g : certain) {
-      if (g != out.golden) conflicting.push_back(g);
+    // Only identifiers were searched (a score never reopens a standing link).
+    for (const auto& g : by_identifier) {
+      if (g.golden != out.golden) conflicting.push_back(g.golden);
     }
     auto others = without_distinct(std::move(conflicting), out.golden, store);
     if (!others) return unexpected(others.error());
@@ -119,24 +165,38 @@ MpiResult<Resolution> resolve(const model::PatientRecord& record, IndexStore& st
     }
   } else {
     std::string reason;
-    if (!certain.empty()) {
-      out.golden = certain.front();
+    if (!by_identifier.empty()) {
+      out.golden = by_identifier.front().golden;
       out.grade = LinkGrade::kCertain;
-      reason = "shared identifier";
-      auto others = without_distinct({certain.begin() + 1, certain.end()}, out.golden, store);
+      reason = by_identifier.front().decision->reason;
+      auto others = without_distinct(goldens_of(by_identifier, 1), out.golden, store);
       if (!others) return unexpected(others.error());
       if (!others->empty()) {
         tasks.push_back({std::string(kReviewIdentifierConflict), out.source_record, out.golden, *others,
                          "identifiers point to different patients", {}});
       }
-    } else if (!probable.empty()) {
-      out.golden = probable.front();
-      out.grade = LinkGrade::kProbable;
-      reason = "same name, birth date and sex";
-      auto others = without_distinct({probable.begin() + 1, probable.end()}, out.golden, store);
+    } else if (!by_score.empty()) {
+      out.golden = by_score.front().golden;
+      out.grade = LinkGrade::kCertain;
+      reason = by_score.front().decision->reason;
+      auto others = without_distinct(goldens_of(by_score, 1), out.golden, store);
       if (!others) return unexpected(others.error());
-      tasks.push_back({std::string(kReviewProbableMatch), out.source_record, out.golden, *others,
-                       "linked on name, birth date and sex without a shared identifier", {}});
+      if (!others->empty()) {
+        tasks.push_back({std::string(kReviewProbableMatch), out.source_record, out.golden, *others,
+                         "scored at or above the link threshold with more than one patient",
+                         by_score.front().decision->field_scores_json});
+      }
+    } else if (!probable.empty()) {
+      // Not sure enough to link: the record gets a golden patient of its own, and a person decides
+      // (link it to a candidate, or mark them distinct). Never linked on a guess.
+      auto golden = store.create_golden();
+      if (!golden) return unexpected(golden.error());
+      out.golden = *golden;
+      out.grade = LinkGrade::kProbable;
+      reason = probable.front().decision->reason;
+      tasks.push_back({std::string(kReviewProbableMatch), out.source_record, out.golden, goldens_of(probable),
+                       "may be the same person as another patient: " + probable.front().decision->reason,
+                       probable.front().decision->field_scores_json});
     } else {
       auto golden = store.create_golden();
       if (!golden) return unexpected(golden.error());

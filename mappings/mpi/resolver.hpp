@@ -7,13 +7,17 @@
 // 2. A new source record sharing a trusted identifier (identity.hpp) with golden patients links to
 //    the first of them, grade certain. Identifiers pointing to two golden patients are a conflict:
 //    link to the first, open a review task, never merge silently (that is for a person or an A40).
-// 3. Otherwise the same demographic key (normalised name | birth date | sex) links grade probable
-//    and opens a review task: a person confirms or unlinks.
+// 3. Otherwise the Matcher's verdict on the candidates found by blocking (the demographic key and
+//    the blocking keys of match_features.hpp): a candidate graded certain (a score at or above the
+//    link threshold) is linked, the best first; several such candidates open a review task.
+//    Graded probable (between the thresholds): the record gets a new golden patient of its own,
+//    grade probable, and a review task naming the candidates, best first, with the field scores of
+//    the best (DESIGN.md: "Between: link to a new golden patient and open a review task").
 // 4. Otherwise a new golden patient.
 // An invalid national ID is flagged on the source record and opens a review task; it is not used.
 //
-// Candidates are found by blocking (identifiers, demographic key) and judged by a Matcher
-// (matcher.hpp), so Fellegi-Sunter scoring can replace the exact rules without touching this flow.
+// Candidates are found by blocking and judged by a Matcher (matcher.hpp): the exact rules
+// (exact_matcher.hpp) or Fellegi-Sunter scoring (probabilistic_matcher.hpp).
 #include <chrono>
 #include <string>
 #include <vector>
@@ -35,7 +39,7 @@ struct Resolution {
 // Errors: the store's (retryable), or a record the index cannot take (no identifier; permanent).
 MpiResult<Resolution> resolve(const model::PatientRecord& record, IndexStore& store,
                               std::chrono::year_month_day today, const Matcher& matcher);
-// The same with the exact rules (exact_matcher.hpp).
+// The same with the exact rules (exact_matcher.hpp): a same demographic key is probable.
 MpiResult<Resolution> resolve(const model::PatientRecord& record, IndexStore& store,
                               std::chrono::year_month_day today);
 

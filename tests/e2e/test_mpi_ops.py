@@ -14,11 +14,11 @@ a temporary config (test_archive.py's Gateway), messages sent over MLLP with pyt
     /usr/bin/python3 tests/e2e/test_mpi_ops.py   # or: ctest --preset dev -R e2e_mpi_ops
 
 Covered: review -> merge -> unmerge -> history: a check-up client matching two HIS patients on
-name, birth date and sex is shown beside the golden patient it was linked to; merging the two
-closes the task and joins their archives; unmerge restores exactly the previous links (and
-reopens the task); history lists both with who and why. Then "not the same person": a marked pair
-is refused a merge and never proposed again by a later message; a manual link survives the next
-message; undo. Usage, refusal and config errors (survivorship included) have their exit statuses.
+name, birth date and sex (a probable match: a golden patient of its own, never linked on a guess)
+is shown beside its candidates with the field scores; merging it into one closes the task and
+joins their archives; unmerge restores exactly the previous links (and reopens the task); history
+lists both with who and why. Then "not the same person": a marked pair is refused a merge and
+never proposed again by a later message; a manual link survives the next message; undo. Usage, refusal and config errors (survivorship included) have their exit statuses.
 """
 import hashlib
 import json
@@ -101,7 +101,9 @@ class MpiOpsTest(test_archive.GatewayTestCase):
 
     def two_his_patients_and_a_checkup_client(self):
         """HIS 900001 (with a report) and HIS 900003: same name, birth date and sex, two MRNs of one
-        authority, so two people; then a check-up client matching both on demographics alone."""
+        authority (a second registration, or a second person); then a check-up client matching
+        both on demographics alone. None is linked on a guess: each probable match gets a golden
+        patient of its own and a review task naming its candidates."""
         self.gw.write_site(site_with_checkup_centre(self.gw.codes))
         self.gw.start()
         lab = oru("LAB1", "900001", "F9001").replace("||张^三||19900307|M", "||王^五||19600101|M")
@@ -111,43 +113,54 @@ class MpiOpsTest(test_archive.GatewayTestCase):
         self.wait_archive(MRN_SYSTEM + "|900003", lambda b: True, "second")
         self.assertEqual(self.gw.send(adt_from("PEIS", "PE1", "T900002", "王^五", "19600101", "M")), ["AA"])
         self.wait_archive(CHECKUP_SYSTEM + "|T900002", lambda b: True, "check-up client")
-        return self.golden_of(MRN_SYSTEM + "|900001"), self.golden_of(MRN_SYSTEM + "|900003")
+        first, second = self.golden_of(MRN_SYSTEM + "|900001"), self.golden_of(MRN_SYSTEM + "|900003")
+        client = self.golden_of(CHECKUP_SYSTEM + "|T900002")
+        self.assertEqual(len({first, second, client}), 3, "probable matches are never linked on a guess")
+        return first, second, client
+
+    def tasks_by_golden(self, tasks):
+        return {t["golden"]["id"]: t for t in tasks}
 
     def test_review_merge_unmerge_history(self):
-        first, second = self.two_his_patients_and_a_checkup_client()
-        self.assertNotEqual(first, second)
-        self.assertEqual(self.golden_of(CHECKUP_SYSTEM + "|T900002"), first, "probable link to the first")
+        first, second, client = self.two_his_patients_and_a_checkup_client()
 
-        # review: the task, both records side by side.
-        [task] = self.mpi_json("review")
+        # review: the client's record beside its candidates, with the scores behind the proposal.
+        tasks = self.tasks_by_golden(self.mpi_json("review"))
+        self.assertEqual(sorted(tasks), sorted([second, client]))
+        self.assertEqual(tasks[second]["other_goldens"], [first], "the second registration beside the first")
+        task = tasks[client]
         self.assertEqual(task["kind"], "probable-match")
-        self.assertEqual(task["golden"]["id"], first)
-        self.assertEqual(task["other_goldens"], [second])
-        rec, gold = task["source_record"]["fields"], task["golden"]["fields"]
+        self.assertEqual(sorted(task["other_goldens"]), sorted([first, second]))
+        self.assertEqual([c["id"] for c in task["candidates"]], task["other_goldens"])
+        rec = task["source_record"]["fields"]
         self.assertEqual(task["source_record"]["sender"], "PEIS^SZ-HOSP")
         self.assertEqual((rec["name"], rec["birth_date"], rec["gender"]), ("王 五", "1960-01-01", "male"))
-        self.assertEqual((gold["name"], gold["birth_date"], gold["gender"]), ("王 五", "1960-01-01", "male"))
         self.assertEqual(rec["identifiers"], [CHECKUP_SYSTEM + "|T900002"])
-        self.assertIn(MRN_SYSTEM + "|900001", gold["identifiers"])
-        self.assertIsNone(task["field_scores"], "the exact rules score nothing")
+        cand = task["candidates"][0]["fields"]
+        self.assertEqual((cand["name"], cand["birth_date"], cand["gender"]), ("王 五", "1960-01-01", "male"))
+        self.assertTrue(any(i.startswith(MRN_SYSTEM + "|9000") for i in cand["identifiers"]), cand)
+        scores = task["field_scores"]
+        self.assertIsNotNone(scores, "a probable match carries the matcher's evidence")
+        self.assertIn("birth_date", json.dumps(scores))
         code, out, err = self.mpi("review")
         self.assertEqual(code, 0, err)
-        lines = out.splitlines()
-        self.assertRegex(lines[0], r"^review task %d  probable-match  " % task["id"])
-        self.assertRegex(out, r"FIELD +SOURCE RECORD %d \(PEIS\^SZ-HOSP\) +GOLDEN PATIENT %d\n"
-                         % (task["source_record"]["id"], first))
+        self.assertRegex(out, r"(^|\n)review task %d  probable-match  " % task["id"])
+        self.assertRegex(out, r"FIELD +SOURCE RECORD %d \(PEIS\^SZ-HOSP\) +CANDIDATE %d\n"
+                         % (task["source_record"]["id"], task["other_goldens"][0]))
         self.assertRegex(out, r"\n  birth date +1960-01-01 +1960-01-01\n")
-        self.assertIn("other candidates: golden patients %d" % second, out)
+        self.assertIn("field scores: ", out)
 
-        # merge: the second HIS patient into the first; the task is answered.
-        code, out, err = self.mpi("merge", str(second), str(first), "--reason")
+        # merge: the reviewer finds the client is the first HIS patient; the task is answered.
+        code, out, err = self.mpi("merge", str(client), str(first), "--reason")
         self.assertEqual(code, 2, "--reason needs a value, --by is required: " + out + err)
-        merged = self.mpi_json("merge", str(second), str(first), *WHO)
-        self.assertEqual((merged["kind"], merged["golden"], merged["other_golden"]), ("merge", first, second))
+        merged = self.mpi_json("merge", str(client), str(first), *WHO)
+        self.assertEqual((merged["kind"], merged["golden"], merged["other_golden"]), ("merge", first, client))
         self.assertEqual(merged["review_tasks"], [task["id"]])
-        self.assertEqual(self.golden_of(MRN_SYSTEM + "|900003"), first)
-        self.assertEqual(self.mpi_json("review"), [])
-        code, out, err = self.mpi("merge", str(second), str(first), *WHO)
+        self.assertEqual(self.golden_of(CHECKUP_SYSTEM + "|T900002"), first)
+        self.assertEqual(len(resources(self.gw.archive(CHECKUP_SYSTEM + "|T900002"), "DiagnosticReport")), 1,
+                         "the archives are joined")
+        self.assertEqual([t["id"] for t in self.mpi_json("review")], [tasks[second]["id"]])
+        code, out, err = self.mpi("merge", str(client), str(first), *WHO)
         self.assertEqual(code, 1, out + err)
         self.assertIn("was merged into %d" % first, err)
 
@@ -156,14 +169,13 @@ class MpiOpsTest(test_archive.GatewayTestCase):
         self.assertEqual(code, 0, out + err)
         self.assertRegex(out, r"^operation \d+ \(unmerge\): merge %d undone: golden patient %d is separate from %d "
                               r"again; undid operation %d; reopened review task %d\n$"
-                         % (merged["merge"], second, first, merged["operation"], task["id"]))
-        self.assertEqual(self.golden_of(MRN_SYSTEM + "|900003"), second)
+                         % (merged["merge"], client, first, merged["operation"], task["id"]))
+        self.assertEqual(self.golden_of(CHECKUP_SYSTEM + "|T900002"), client)
         self.assertEqual(self.golden_of(MRN_SYSTEM + "|900001"), first)
-        self.assertEqual(self.golden_of(CHECKUP_SYSTEM + "|T900002"), first)
+        self.assertEqual(self.golden_of(MRN_SYSTEM + "|900003"), second)
         self.assertEqual(len(resources(self.gw.archive(MRN_SYSTEM + "|900001"), "DiagnosticReport")), 1)
-        self.assertEqual(resources(self.gw.archive(MRN_SYSTEM + "|900003"), "DiagnosticReport"), [])
-        [reopened] = self.mpi_json("review")
-        self.assertEqual(reopened["id"], task["id"])
+        self.assertEqual(resources(self.gw.archive(CHECKUP_SYSTEM + "|T900002"), "DiagnosticReport"), [])
+        self.assertEqual(sorted(t["id"] for t in self.mpi_json("review")), sorted([task["id"], tasks[second]["id"]]))
         code, out, err = self.mpi("unmerge", str(merged["merge"]), *WHO)
         self.assertEqual(code, 1, out + err)
         self.assertIn("undone already", err)
@@ -178,7 +190,7 @@ class MpiOpsTest(test_archive.GatewayTestCase):
         self.assertEqual(merge_op["undone_by"], unmerge_op["id"])
         self.assertEqual(unmerge_op["undoes"], merge_op["id"])
         self.assertEqual(merge_op["merge"], merged["merge"])
-        self.assertEqual([o["id"] for o in self.mpi_json("history", "--golden", str(second))],
+        self.assertEqual([o["id"] for o in self.mpi_json("history", "--golden", str(client))],
                          [merge_op["id"], unmerge_op["id"]])
         code, out, err = self.mpi("history", "--golden", str(first))
         self.assertEqual(code, 0, err)
@@ -190,39 +202,42 @@ class MpiOpsTest(test_archive.GatewayTestCase):
         self.assertIn("no golden patient 99999", err)
 
     def test_distinct_pair_is_never_proposed_again_and_a_manual_link_stands(self):
-        first, second = self.two_his_patients_and_a_checkup_client()
-        [task] = self.mpi_json("review")
+        first, second, client = self.two_his_patients_and_a_checkup_client()
+        tasks = self.tasks_by_golden(self.mpi_json("review"))
         marked = self.mpi_json("distinct", str(first), str(second), *WHO)
-        self.assertEqual(marked["review_tasks"], [task["id"]], "the mark answers the task proposing the pair")
+        self.assertEqual(marked["review_tasks"], [tasks[second]["id"]], "the mark answers the task proposing the pair")
         code, out, err = self.mpi("merge", str(second), str(first), *WHO)
         self.assertEqual(code, 1, out + err)
         self.assertIn("not the same person", err)
 
-        # Another check-up client matching both: linked to one, the other never proposed.
-        self.assertEqual(self.gw.send(adt_from("PEIS", "PE2", "T900005", "王^五", "19600101", "M")), ["AA"])
-        self.wait_archive(CHECKUP_SYSTEM + "|T900005", lambda b: True, "second check-up client")
-        [later] = self.mpi_json("review")
-        self.assertEqual(later["other_goldens"], [], "the distinct patient is not offered")
+        # The second HIS registration sent again, now carrying the first's MRN as well: a certain
+        # identifier of a patient marked distinct is not proposed, the record stays apart.
+        again = adt("ADT4", "900003", name="王^五", birth="19600101").replace(
+            "900003^^^BLH^MR", "900003^^^BLH^MR~900001^^^BLH^MR")
+        self.assertIn("900001^^^BLH^MR", again)
+        self.assertEqual(self.gw.send(again), ["AA"])
+        self.wait_archive(MRN_SYSTEM + "|900003", lambda b: True, "re-sent")
+        time.sleep(0.5)
+        self.assertEqual(self.golden_of(MRN_SYSTEM + "|900003"), second)
+        self.assertEqual(sorted(t["golden"]["id"] for t in self.mpi_json("review")), [client])
 
-        # A manual link to the other patient stands against the client's next message.
-        record = later["source_record"]["id"]
-        linked_to = later["golden"]["id"]  # one of the two (whichever the block lists first)
-        self.assertIn(linked_to, (first, second))
-        other = second if linked_to == first else first
-        linked = self.mpi_json("link", str(record), str(other), *WHO)
-        self.assertEqual((linked["golden"], linked["other_golden"]), (other, linked_to))
-        self.assertEqual(self.golden_of(CHECKUP_SYSTEM + "|T900005"), other)
+        # A manual link of the client to the second patient stands against the client's next message.
+        record = tasks[client]["source_record"]["id"]
+        linked = self.mpi_json("link", str(record), str(second), *WHO)
+        self.assertEqual((linked["golden"], linked["other_golden"]), (second, client))
+        self.assertEqual(linked["review_tasks"], [tasks[client]["id"]])
+        self.assertEqual(self.golden_of(CHECKUP_SYSTEM + "|T900002"), second)
         # The golden patient's visits grow by the re-sent one; the record stays where it was put.
-        visits = len(resources(self.gw.archive(CHECKUP_SYSTEM + "|T900005"), "Encounter"))
-        self.assertEqual(self.gw.send(adt_from("PEIS", "PE3", "T900005", "王^五", "19600101", "M")), ["AA"])
-        self.wait_archive(CHECKUP_SYSTEM + "|T900005", lambda b: len(resources(b, "Encounter")) == visits + 1,
+        visits = len(resources(self.gw.archive(CHECKUP_SYSTEM + "|T900002"), "Encounter"))
+        self.assertEqual(self.gw.send(adt_from("PEIS", "PE3", "T900002", "王^五", "19600101", "M")), ["AA"])
+        self.wait_archive(CHECKUP_SYSTEM + "|T900002", lambda b: len(resources(b, "Encounter")) == visits + 1,
                           "re-sent")
-        self.assertEqual(self.golden_of(CHECKUP_SYSTEM + "|T900005"), other)
+        self.assertEqual(self.golden_of(CHECKUP_SYSTEM + "|T900002"), second)
 
         # undo the link and the mark; an undo is not undone.
         undone = self.mpi_json("undo", str(linked["operation"]), *WHO)
-        self.assertEqual((undone["kind"], undone["golden"], undone["undid"]), ("undo", linked_to, linked["operation"]))
-        self.assertEqual(self.golden_of(CHECKUP_SYSTEM + "|T900005"), linked_to)
+        self.assertEqual((undone["kind"], undone["golden"], undone["undid"]), ("undo", client, linked["operation"]))
+        self.assertEqual(self.golden_of(CHECKUP_SYSTEM + "|T900002"), client)
         code, out, err = self.mpi("undo", str(undone["operation"]), *WHO)
         self.assertEqual(code, 1, out + err)
         self.assertIn("not undone", err)
@@ -231,25 +246,26 @@ class MpiOpsTest(test_archive.GatewayTestCase):
 
     def test_the_admin_api_does_the_same_behind_its_scope(self):
         self.gw = AdminGateway(self.tmp)
-        first, second = self.two_his_patients_and_a_checkup_client()
+        first, second, client = self.two_his_patients_and_a_checkup_client()
         self.assertEqual(self.gw.admin("GET", "/admin/mpi/review", token=None)[0], 401)
         self.assertEqual(self.gw.admin("GET", "/admin/mpi/review", token="ehr-token")[0], 403)
-        self.assertEqual(self.gw.admin("POST", "/admin/mpi/merge", {"from": second, "into": first, "reason": "x"},
+        self.assertEqual(self.gw.admin("POST", "/admin/mpi/merge", {"from": client, "into": first, "reason": "x"},
                                        token="ehr-token")[0], 403)
         status, tasks = self.gw.admin("GET", "/admin/mpi/review")
         self.assertEqual(status, 200, tasks)
-        self.assertEqual([(t["golden"]["id"], t["other_goldens"]) for t in tasks], [(first, [second])])
+        self.assertEqual(sorted((t["golden"]["id"], sorted(t["other_goldens"])) for t in tasks),
+                         sorted([(second, [first]), (client, sorted([first, second]))]))
         self.assertEqual(tasks, self.mpi_json("review"), "the CLI and the API answer alike")
 
         status, merged = self.gw.admin("POST", "/admin/mpi/merge",
-                                       {"from": second, "into": first, "reason": "same person", "by": "carol"})
+                                       {"from": client, "into": first, "reason": "same person", "by": "carol"})
         self.assertEqual(status, 200, merged)
-        self.assertEqual(self.golden_of(MRN_SYSTEM + "|900003"), first)
-        status, refused = self.gw.admin("POST", "/admin/mpi/merge", {"from": second, "into": first, "reason": "again"})
+        self.assertEqual(self.golden_of(CHECKUP_SYSTEM + "|T900002"), first)
+        status, refused = self.gw.admin("POST", "/admin/mpi/merge", {"from": client, "into": first, "reason": "again"})
         self.assertEqual(status, 409, refused)
         status, unmerged = self.gw.admin("POST", "/admin/mpi/unmerge", {"merge": merged["merge"], "reason": "no"})
         self.assertEqual(status, 200, unmerged)
-        self.assertEqual(self.golden_of(MRN_SYSTEM + "|900003"), second)
+        self.assertEqual(self.golden_of(CHECKUP_SYSTEM + "|T900002"), client)
         status, history = self.gw.admin("GET", "/admin/mpi/history?golden=%d" % first)
         self.assertEqual(status, 200, history)
         self.assertEqual([(o["kind"], o["by"]) for o in history],

@@ -41,8 +41,8 @@ class IndexOperations : public testing::StoreTest {
   std::int64_t open_tasks() { return count("SELECT count(*) FROM review_tasks WHERE status = 'open'"); }
 
   // Golden A: HIS M1. Golden B: HIS M2 with a lab result, and the LIS record sharing M2 (certain).
-  // Golden C: HIS M3, and the LIS record L3 with a result, linked to it on demographics (probable,
-  // one open review task).
+  // Golden C: HIS M3. Golden D: the LIS record L3 with a result, a probable match of C on
+  // demographics (one open review task).
   void three_patients() {
     ASSERT_EQ(apply_one(1, registration(person("HIS", {mrn("M1")}, "张", "三"))).status, ApplyStatus::kApplied);
     ASSERT_EQ(apply_one(2, oru("HIS", person("HIS", {mrn("M2")}, "李", "四", "1985-01-02", "female"))).status,
@@ -54,7 +54,15 @@ class IndexOperations : public testing::StoreTest {
     ASSERT_EQ(apply_one(4, registration(person("HIS", {mrn("M3")}, "王", "五", "1970-05-05"))).status,
               ApplyStatus::kApplied);
     ASSERT_EQ(apply_one(5, lab_result("6.00")).status, ApplyStatus::kApplied);
-    ASSERT_EQ(golden_of(record_of("L3")), golden_of(record_of("M3"))) << "probable link";
+    // Same name, birth date and sex, no shared identifier: a probable match, not a link. L3 gets a
+    // golden patient of its own and a review task naming M3's.
+    ASSERT_NE(golden_of(record_of("L3")), golden_of(record_of("M3"))) << "probable: never linked on a guess";
+    ASSERT_EQ(text("SELECT grade FROM links WHERE undone IS NULL AND source_record_id = " +
+                   std::to_string(record_of("L3"))),
+              "probable");
+    ASSERT_EQ(count("SELECT count(*) FROM review_tasks WHERE status = 'open' AND kind = 'probable-match' AND "
+                    "other_goldens = '[" + std::to_string(golden_of(record_of("M3"))) + "]'"),
+              1);
     ASSERT_EQ(golden_of(record_of("L2")), golden_of(record_of("M2"))) << "shared MRN";
   }
   static model::PatientRecord person(const std::string& sender, std::vector<model::Identifier> ids,
@@ -184,7 +192,7 @@ TEST_F(IndexOperations, UndoOfALinkIsRefusedOnceTheRecordMovedAgain) {
   EXPECT_EQ(current_links(), after);
 }
 
-TEST_F(IndexOperations, ConfirmingAProbableLinkMakesItManualAndClosesItsTask) {
+TEST_F(IndexOperations, KeepingAProbableMatchOnItsOwnPatientMakesItManualAndClosesItsTask) {
   three_patients();
   const auto lab = record_of("L3");
   const auto golden = golden_of(lab);
@@ -215,9 +223,7 @@ TEST_F(IndexOperations, ADistinctPairIsNeverLinkedOrProposedAgain) {
   three_patients();
   const auto his = golden_of(record_of("M3"));
   const auto lab = record_of("L3");
-  auto unlinked = store_->unlink_record(lab, kOperator);
-  ASSERT_TRUE(unlinked);
-  const auto separate = unlinked->golden;
+  const auto separate = golden_of(lab);  // the probable match's own golden patient
   auto marked = store_->mark_distinct(his, separate, kOperator);
   ASSERT_TRUE(marked) << marked.error().message;
   EXPECT_FALSE(store_->mark_distinct(separate, his, kOperator)) << "marked already";
@@ -305,11 +311,12 @@ TEST_F(IndexOperations, FhirPatientLinksMapToAMergeAndAReviewTask) {
   EXPECT_TRUE((*history)[0].automatic);
 
   // "replaces" from b's record: the src- form, and the other's golden patient merged into this one.
+  const auto lab_golden = golden_of(record_of("L3"));
   auto his = registration(person("HIS", {mrn("M2")}, "李", "四", "1985-01-02", "female"));
   his.patient->patient.link.push_back({{"Patient/src-" + std::to_string(record_of("M3")), "", ""}, "replaces"});
   ASSERT_EQ(apply_one(12, his).status, ApplyStatus::kApplied);
   EXPECT_EQ(golden_of(record_of("M3")), b);
-  EXPECT_EQ(golden_of(record_of("L3")), b);
+  EXPECT_EQ(golden_of(record_of("L3")), lab_golden) << "a probable match is not merged with its candidate";
 
   // Unknown or distinct: refused, nothing changes.
   auto unknown = registration(person("FHIR", {mrn("F2", "urn:fhir")}, "钱", "七"));

@@ -80,7 +80,7 @@ TEST_F(Schema, UpgradeFromVersion2BackfillsSearchIndexes) {
   const std::string all_names =
       text("SELECT group_concat(t, ';') FROM (SELECT source_record_id || part AS t FROM patient_names ORDER BY t)");
 
-  // Back to what version 2 had: no migration 3.
+  // Back to what version 2 had: no migration 3 (nor the later ones).
   store_.reset();
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
@@ -92,7 +92,9 @@ TEST_F(Schema, UpgradeFromVersion2BackfillsSearchIndexes) {
   for (const char* table : {"encounters", "orders", "reports", "observations", "documents", "imaging_studies"}) {
     downgrade += std::string("ALTER TABLE ") + table + " DROP COLUMN version; ";
   }
-  // ... nor the later ones (4: review_tasks.field_scores; 5: the patient index's operations log).
+  // ... nor the later ones (4: review_tasks.field_scores; 5: the patient index's operations log;
+  // 6: blocking keys, comparison values and match models).
+  downgrade += "DROP TABLE blocking_keys; DROP TABLE match_models; ALTER TABLE source_records DROP COLUMN match_features; ";
   downgrade += "DROP TABLE mpi_operations; DROP TABLE distinct_goldens; ALTER TABLE review_tasks DROP COLUMN field_scores; ";
   downgrade += "UPDATE schema_version SET version = 2;";
   char* error = nullptr;

@@ -152,23 +152,28 @@ TEST_F(CrmStore, A40MergeGivesOneArchiveAndUndoRestoresTwo) {
   EXPECT_FALSE(again.error().retryable);
 }
 
-TEST_F(CrmStore, ProbableLinkOpensAReviewTask) {
+TEST_F(CrmStore, ProbableMatchGetsItsOwnPatientAndAReviewTask) {
   ASSERT_EQ(apply_one(1, adt("HIS", patient("HIS", {mrn("M1")}))).status, ApplyStatus::kApplied);
-  // Same name, birth date and sex; no shared identifier.
+  // Same name, birth date and sex; no shared identifier, nothing else to go on: probable under the
+  // default model (match_model.hpp), not enough to link automatically.
   ASSERT_EQ(apply_one(2, oru("LIS", patient("LIS", {mrn("L1", kLabPid)}))).status, ApplyStatus::kApplied);
-  EXPECT_EQ(count("SELECT count(*) FROM golden_patients"), 1);
+  EXPECT_EQ(count("SELECT count(*) FROM golden_patients"), 2);
   EXPECT_EQ(text("SELECT grade FROM links WHERE undone IS NULL ORDER BY id DESC"), "probable");
   auto tasks = store_->list_review_tasks();
   ASSERT_TRUE(tasks);
   ASSERT_EQ(tasks->size(), 1u);
   EXPECT_EQ((*tasks)[0].kind, mpi::kReviewProbableMatch);
   EXPECT_EQ((*tasks)[0].status, "open");
-  // Undone by an operator: the record moves to a golden patient of its own, with its results.
-  auto fresh = store_->unlink_record((*tasks)[0].source_record, testing::kOperator);
-  ASSERT_TRUE(fresh);
-  EXPECT_EQ(count("SELECT golden_id FROM observations"), fresh->golden);
+  const auto his_golden = count("SELECT l.golden_id FROM links l JOIN source_records s ON s.id = l.source_record_id "
+                                "WHERE s.sender = 'HIS' AND l.undone IS NULL");
+  EXPECT_EQ((*tasks)[0].other_goldens, "[" + std::to_string(his_golden) + "]");
+  // The lab results stay with the lab record's own patient until a person decides.
+  EXPECT_EQ(count("SELECT golden_id FROM observations"), (*tasks)[0].golden);
   EXPECT_EQ(entries(archive(kMrn, "M1"), "Observation").size(), 0u);
   EXPECT_EQ(entries(archive(kLabPid, "L1"), "Observation").size(), 1u);
+  // The evidence, for the reviewer.
+  const std::string scores = text("SELECT field_scores FROM review_tasks");
+  EXPECT_NE(scores.find("\"field\":\"birth_date\",\"level\":\"exact\""), std::string::npos) << scores;
 }
 
 TEST_F(CrmStore, InvalidNationalIdIsFlaggedAndNotUsedForLinking) {

@@ -74,34 +74,38 @@ TEST_F(MpiAdminApiTest, ReviewMergeUnmergeAndHistoryOverHttp) {
   ASSERT_EQ(tasks.Size(), 1u);
   EXPECT_STREQ(tasks[0]["kind"].GetString(), "probable-match");
   EXPECT_STREQ(tasks[0]["source_record"]["fields"]["name"].GetString(), "张 三");
-  const std::int64_t record = tasks[0]["source_record"]["id"].GetInt64();
-  const std::int64_t golden = tasks[0]["golden"]["id"].GetInt64();
+  // The lab's record has a golden patient of its own; the HIS patient is the candidate beside it.
+  const std::int64_t own = tasks[0]["golden"]["id"].GetInt64();
+  ASSERT_EQ(tasks[0]["other_goldens"].Size(), 1u);
+  const std::int64_t candidate = tasks[0]["other_goldens"][0].GetInt64();
+  ASSERT_EQ(tasks[0]["candidates"].Size(), 1u);
+  EXPECT_EQ(tasks[0]["candidates"][0]["id"].GetInt64(), candidate);
+  EXPECT_STREQ(tasks[0]["candidates"][0]["fields"]["name"].GetString(), "张 三");
+  EXPECT_NE(own, candidate);
 
-  // Separate them, then merge them back: the body names the person at the console.
-  auto unlinked = call("POST", "/admin/mpi/unlink",
-                       R"({"source_record":)" + std::to_string(record) + R"(,"reason":"different people","by":"alice"})");
-  ASSERT_EQ(unlinked.status, 200u) << unlinked.body;
-  const std::int64_t separate = body(unlinked)["golden"].GetInt64();
+  // The reviewer says they are one person; then takes it back. The body names the person at the
+  // console.
   auto merged = call("POST", "/admin/mpi/merge",
-                     R"({"from":)" + std::to_string(separate) + R"(,"into":)" + std::to_string(golden) +
-                         R"(,"reason":"the same after all"})");
+                     R"({"from":)" + std::to_string(own) + R"(,"into":)" + std::to_string(candidate) +
+                         R"(,"reason":"the same person","by":"alice"})");
   ASSERT_EQ(merged.status, 200u) << merged.body;
   const std::int64_t merge = body(merged)["merge"].GetInt64();
+  EXPECT_EQ(count("SELECT count(*) FROM review_tasks WHERE status = 'open'"), 0) << "the merge answered the task";
   auto unmerged = call("POST", "/admin/mpi/unmerge", R"({"merge":)" + std::to_string(merge) + R"(,"reason":"no"})");
   ASSERT_EQ(unmerged.status, 200u) << unmerged.body;
   auto again = call("POST", "/admin/mpi/unmerge", R"({"merge":)" + std::to_string(merge) + R"(,"reason":"no"})");
   EXPECT_EQ(again.status, 409u);
   EXPECT_NE(body(again)["error"].GetString(), std::string());
 
-  auto history = call("GET", "/admin/mpi/history?golden=" + std::to_string(golden));
+  auto history = call("GET", "/admin/mpi/history?golden=" + std::to_string(candidate));
   ASSERT_EQ(history.status, 200u) << history.body;
   auto ops = body(history);
-  ASSERT_EQ(ops.Size(), 3u);
-  EXPECT_STREQ(ops[0]["kind"].GetString(), "unlink");
+  ASSERT_EQ(ops.Size(), 2u) << history.body;
+  EXPECT_STREQ(ops[0]["kind"].GetString(), "merge");
   EXPECT_STREQ(ops[0]["by"].GetString(), "alice via ops-console");
+  EXPECT_STREQ(ops[1]["kind"].GetString(), "unmerge");
   EXPECT_STREQ(ops[1]["by"].GetString(), "ops-console");
-  EXPECT_STREQ(ops[2]["kind"].GetString(), "unmerge");
-  EXPECT_EQ(ops[2]["undoes"].GetInt64(), ops[1]["id"].GetInt64());
+  EXPECT_EQ(ops[1]["undoes"].GetInt64(), ops[0]["id"].GetInt64());
 }
 
 TEST_F(MpiAdminApiTest, BadRequestsAreRefusedWithTheirStatus) {

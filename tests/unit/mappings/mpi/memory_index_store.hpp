@@ -23,6 +23,8 @@ class MemoryIndexStore final : public IndexStore {
     std::string demographic_key;
     std::vector<std::string> flags;
     std::string fhir_json;
+    std::string match_features;
+    std::vector<std::string> blocking_keys;
   };
   struct Link {
     SourceRecordId record = 0;
@@ -101,6 +103,17 @@ class MemoryIndexStore final : public IndexStore {
     return out;
   }
 
+  MpiResult<std::vector<BlockedRecord>> records_with_blocking_key(std::string_view key, std::size_t limit) override {
+    if (auto e = failure()) return unexpected(*e);
+    std::vector<BlockedRecord> out;
+    for (const auto& r : records) {  // records are in id order: the oldest first
+      if (out.size() >= limit) break;
+      if (std::find(r.blocking_keys.begin(), r.blocking_keys.end(), key) == r.blocking_keys.end()) continue;
+      if (auto l = current_link(r.id)) out.push_back({r.id, l->golden, r.match_features});
+    }
+    return out;
+  }
+
   MpiResult<std::vector<IdentifierKey>> identifiers_of_golden(GoldenId golden) override {
     if (auto e = failure()) return unexpected(*e);
     std::vector<IdentifierKey> out;
@@ -133,6 +146,8 @@ class MemoryIndexStore final : public IndexStore {
     r->demographic_key = data.demographic_key;
     r->flags = data.flags;
     r->fhir_json = std::string(data.fhir_json);
+    r->match_features = data.match_features;
+    r->blocking_keys = data.blocking_keys;
     return r->id;
   }
 

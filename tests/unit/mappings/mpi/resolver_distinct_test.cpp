@@ -53,24 +53,26 @@ TEST_F(ResolverDistinct, AKnownRecordSharingTheOthersIdentifierIsNotProposed) {
 TEST_F(ResolverDistinct, ANewRecordScoringHighForBothIsLinkedToOneAndTheOtherNotProposed) {
   auto a = ok(patient("HIS", {mrn(kHisMrn, "M1")}));
   auto b = ok(patient("LIS", {mrn(kLisPid, "L2")}));  // same name, birth date, sex: a probable pair
-  ASSERT_EQ(b.golden, a.golden);
-  // An operator separated them and marked them distinct.
-  store.links.push_back({b.source_record, store.next_golden, LinkGrade::kManual, "unlink", true, 99});
-  for (auto& l : store.links) {
-    if (l.record == b.source_record && l.seq != 99) l.current = false;
-  }
-  const GoldenId separate = store.next_golden++;
-  store.distinct_pairs.emplace_back(a.golden, separate);
+  ASSERT_NE(b.golden, a.golden) << "a probable match gets a golden patient of its own";
+  ASSERT_EQ(tasks_proposing(a.golden), 1u);
+  // An operator marked them distinct (which answers the task).
+  store.distinct_pairs.emplace_back(a.golden, b.golden);
+  store.tasks.clear();
 
   // Same demographics and both MRNs: identifiers of both patients (certain for each).
   auto c = ok(patient("RIS", {mrn("urn:ris", "R1"), mrn(kHisMrn, "M1"), mrn(kLisPid, "L2")}));
   EXPECT_EQ(c.golden, a.golden);
-  EXPECT_EQ(tasks_proposing(separate), 0u);
+  EXPECT_EQ(tasks_proposing(b.golden), 0u);
   EXPECT_EQ(tasks_proposing(a.golden), 0u);
 
-  // Demographics alone (a probable block holding both): the other is not offered either.
+  // Demographics alone: a new record marked distinct from neither may be either of them. It gets
+  // a golden patient of its own and one task proposing both (the mark says a is not b; which of
+  // the two, if any, this one is, a person decides).
   auto d = ok(patient("PACS", {mrn("urn:pacs", "P1")}));
-  EXPECT_EQ(tasks_proposing(separate) + tasks_proposing(a.golden), 0u) << d.golden;
+  EXPECT_NE(d.golden, a.golden);
+  EXPECT_NE(d.golden, b.golden);
+  EXPECT_EQ(tasks_proposing(a.golden), 1u);
+  EXPECT_EQ(tasks_proposing(b.golden), 1u);
 }
 
 TEST_F(ResolverDistinct, AMarkFollowsTheMergedPatientIntoItsSurvivor) {

@@ -113,22 +113,27 @@ TEST_F(ResolverTest, NationalIdInconsistentWithBirthDateIsNotUsed) {
   EXPECT_TRUE(a.flags.empty());
 }
 
-TEST_F(ResolverTest, SameDemographicsWithoutSharedIdentifierLinksProbableAndOpensReview) {
+TEST_F(ResolverTest, SameDemographicsWithoutSharedIdentifierGetsItsOwnPatientAndAReview) {
   auto his = ok(patient("HIS", {mrn(kHisMrn, "M1")}, "张", "三", "1990-03-07", "male"));
   auto lis = ok(patient("LIS", {mrn(kLisPid, "L1")}, "张 ", "三", "19900307", "M"));
-  EXPECT_EQ(lis.golden, his.golden);
+  // Probable is not sure: never linked on it; a person links or separates them.
+  EXPECT_NE(lis.golden, his.golden);
+  EXPECT_EQ(store.records_of(lis.golden), std::vector<SourceRecordId>{lis.source_record});
   EXPECT_EQ(lis.grade, LinkGrade::kProbable);
   EXPECT_TRUE(lis.review_opened);
   ASSERT_EQ(store.open_tasks(kReviewProbableMatch), 1u);
   EXPECT_EQ(store.tasks[0].task.source_record, lis.source_record);
-  EXPECT_EQ(store.tasks[0].task.golden, his.golden);
+  EXPECT_EQ(store.tasks[0].task.golden, lis.golden);
+  EXPECT_EQ(store.tasks[0].task.other_goldens, std::vector<GoldenId>{his.golden});
+  EXPECT_TRUE(store.tasks[0].task.field_scores_json.empty()) << "the exact rules score nothing";
 }
 
 TEST_F(ResolverTest, ReSentProbableRecordKeepsItsLinkAndOneTask) {
   auto his = ok(patient("HIS", {mrn(kHisMrn, "M1")}));
   auto lis1 = ok(patient("LIS", {mrn(kLisPid, "L1")}));
   auto lis2 = ok(patient("LIS", {mrn(kLisPid, "L1")}));
-  EXPECT_EQ(lis2.golden, his.golden);
+  EXPECT_EQ(lis2.golden, lis1.golden);
+  EXPECT_NE(lis2.golden, his.golden);
   EXPECT_EQ(lis2.grade, LinkGrade::kProbable);
   EXPECT_EQ(lis2.source_record, lis1.source_record);
   EXPECT_EQ(store.open_tasks(kReviewProbableMatch), 1u);

@@ -1,0 +1,38 @@
+#pragma once
+// `medgw mpi evaluate` and `medgw mpi bench` (mpi_matching_commands.cpp registers them).
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace medgw::cli {
+
+struct EvaluateArgs {
+  std::string febrl_dir;
+  bool train = false;
+  bool print_model = false;
+  std::optional<double> link_threshold;
+  std::optional<double> review_threshold;
+  std::vector<std::string> datasets{"dataset1", "dataset2", "dataset3"};
+};
+
+// Each FEBRL dataset streamed one record at a time (one change set per store transaction, in file
+// order) through the real resolver into an empty SQLite store in a temporary directory. Prints
+// per dataset the pairwise precision, recall and F1 of the automatic links, the records sent to
+// review and how many true links those reviews would find. 0 when every dataset ran.
+int evaluate_febrl(const EvaluateArgs& args);
+
+struct BenchArgs {
+  std::size_t patients = 100000;
+  std::size_t records = 5000;
+  std::size_t load_batch = 1000;
+  std::string dir;
+};
+
+// Generates `patients` synthetic patients into a fresh store (batches of load_batch per
+// transaction), then streams `records` more (half of them new typo-laden records of indexed
+// patients, half new people), one change set per transaction, timing each. Prints records/s,
+// p50/p99/max latency and peak RSS.
+int bench_matching(const BenchArgs& args);
+
+}  // namespace medgw::cli
