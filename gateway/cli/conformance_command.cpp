@@ -179,7 +179,7 @@ void add_conformance_command(CLI::App& app, int& exit_code) {
   auto l = std::make_shared<SuiteArgs>();
   CLI::App* listen_cmd = cmd->add_subcommand("listen", "Receive a suite's messages from the vendor's system and check them");
   listen_cmd->add_option("--suite", l->suite, "Suite: a directory or a shipped name")->required();
-  listen_cmd->add_option("--port", l->port, "MLLP port to listen on")->required()->check(CLI::Range(1, 65535));
+  listen_cmd->add_option("--port", l->port, "MLLP port to listen on (0: any free port, printed on standard error)")->required()->check(CLI::Range(0, 65535));
   listen_cmd->add_option("--bind", l->bind, "Address to listen on");
   listen_cmd->add_option("--junit", l->junit, "Write a JUnit XML report");
   listen_cmd->add_option("--html", l->html, "Write the HTML report");
