@@ -83,7 +83,7 @@ TEST(Validator, MissingRequiredFieldIsReportedWhereItBelongs) {
 }
 
 TEST(Validator, WrongDataTypeNamesTheComponentAndValue) {
-  const CaseResult r = validate_message(medgw_profiles(), adt_a04(replace(kGoodPid, "19800101", "1980-01-01")), options());
+  const CaseResult r = validate_message(medgw_profiles(), adt_a04(replace(kGoodPid, "||19800101|", "||1980-01-01|")), options());
   EXPECT_EQ(summary(r), Lines{"error datatype.DTM@PID[1]-7.1=1980-01-01"});
   EXPECT_EQ(r.findings.at(0).hl7_error_code, 102);
 }
