@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   medgw::cli::add_map_command(app, exit_code);
   medgw::cli::add_fhir_command(app, exit_code);
   medgw::cli::add_mpi_command(app, exit_code);
+  medgw::cli::add_conformance_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

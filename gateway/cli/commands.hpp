@@ -18,5 +18,6 @@ void add_archive_command(CLI::App& app, int& exit_code);
 void add_map_command(CLI::App& app, int& exit_code);
 void add_fhir_command(CLI::App& app, int& exit_code);
 void add_mpi_command(CLI::App& app, int& exit_code);
+void add_conformance_command(CLI::App& app, int& exit_code);
 
 }  // namespace medgw::cli
