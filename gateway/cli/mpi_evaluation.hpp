@@ -1,6 +1,7 @@
 #pragma once
 // `medgw mpi evaluate` and `medgw mpi bench` (mpi_matching_commands.cpp registers them).
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -8,7 +9,9 @@
 namespace medgw::cli {
 
 struct EvaluateArgs {
-  std::string febrl_dir;
+  std::string febrl_dir;                       // FEBRL datasets, or
+  std::optional<std::uint64_t> chinese_people; // the synthetic Chinese population (mpi/synth) of N people
+  std::uint64_t seed = 1;                      // of the Chinese population
   bool train = false;
   bool print_model = false;
   std::optional<double> link_threshold;
@@ -21,6 +24,13 @@ struct EvaluateArgs {
 // per dataset the pairwise precision, recall and F1 of the automatic links, the records sent to
 // review and how many true links those reviews would find. 0 when every dataset ran.
 int evaluate_febrl(const EvaluateArgs& args);
+
+// The synthetic Chinese population (mappings/mpi/synth: homophones, traditional and pinyin
+// spellings, swapped birth dates, missing or corrupted national IDs, changed phones and
+// addresses, each duplicate with its truth) streamed the same way into an empty store. Prints the
+// same figures, and per corruption kind how many duplicates were linked to their person, went to
+// review naming their person first, or were missed.
+int evaluate_chinese(const EvaluateArgs& args);
 
 struct BenchArgs {
   std::size_t patients = 100000;

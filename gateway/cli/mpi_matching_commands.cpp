@@ -6,6 +6,8 @@
 //   medgw mpi evaluate --febrl DIR [--train]     FEBRL datasets 1-3 streamed through the real
 //                                                resolver into empty stores: precision, recall,
 //                                                F1, reviews
+//   medgw mpi evaluate --chinese N [--seed S]    the same over N synthetic Chinese people and
+//                                                their corrupted duplicates, per corruption kind
 //   medgw mpi bench --patients N [--records M]   generated index of N patients, then M records
 //                                                streamed: records/s, p50/p99, peak RSS
 #include <CLI/CLI.hpp>
@@ -74,10 +76,13 @@ int train(const std::string& config, const TrainArgs& args) {
   }
   // EM starts from the built-in m and u (they say which class is which); the thresholds in use stay.
   mpi::MatchModel model = mpi::default_match_model();
-  model.link_threshold = (*store)->match_model().link_threshold;
-  model.review_threshold = (*store)->match_model().review_threshold;
+  const mpi::MatchModel& in_use = (*store)->match_model();
+  const double margin = in_use.same_authority_link_threshold - in_use.link_threshold;
+  model.link_threshold = in_use.link_threshold;
+  model.review_threshold = in_use.review_threshold;
   if (args.link_threshold) model.link_threshold = *args.link_threshold;
   if (args.review_threshold) model.review_threshold = *args.review_threshold;
+  model.same_authority_link_threshold = model.link_threshold + margin;  // the margin follows the link threshold
   mpi::TrainingOptions options;
   options.max_block = args.max_block;
   const mpi::TrainingReport report = mpi::train_match_model(model, *records, options);
@@ -117,13 +122,24 @@ void add_mpi_matching_commands(CLI::App& mpi, std::shared_ptr<const std::string>
 
   auto eval_args = std::make_shared<EvaluateArgs>();
   CLI::App* e = mpi.add_subcommand("evaluate", "Stream FEBRL datasets through the resolver into empty stores; print precision, recall, F1");
-  e->add_option("--febrl", eval_args->febrl_dir, "Directory with dataset1.csv .. dataset3.csv")->required();
+  auto* febrl = e->add_option("--febrl", eval_args->febrl_dir, "Directory with dataset1.csv .. dataset3.csv");
+  auto* chinese = e->add_option("--chinese", eval_args->chinese_people,
+                                "Instead: the synthetic Chinese population of N people (1..1000000), with its truth");
+  febrl->excludes(chinese);
+  e->add_option("--seed", eval_args->seed, "Seed of the Chinese population")->capture_default_str()->needs(chinese);
   e->add_flag("--train", eval_args->train, "First estimate the model by EM over each dataset (no truth used), then stream");
   e->add_option("--link-threshold", eval_args->link_threshold, "Override the model's link threshold");
   e->add_option("--review-threshold", eval_args->review_threshold, "Override the model's review threshold");
   e->add_option("--datasets", eval_args->datasets, "Which datasets (default: dataset1 dataset2 dataset3)");
   e->add_flag("--print-model", eval_args->print_model, "Print each model used (JSON) to stderr");
-  e->callback([eval_args, &exit_code] { exit_code = evaluate_febrl(*eval_args); });
+  e->callback([eval_args, febrl, chinese, &exit_code] {
+    if (febrl->count() == 0 && chinese->count() == 0) {
+      std::cerr << "medgw mpi evaluate: --febrl DIR or --chinese N is required\n";
+      exit_code = 2;
+      return;
+    }
+    exit_code = chinese->count() != 0 ? evaluate_chinese(*eval_args) : evaluate_febrl(*eval_args);
+  });
 
   auto bench_args = std::make_shared<BenchArgs>();
   CLI::App* b = mpi.add_subcommand("bench", "Index N generated patients, then stream records through the resolver: records/s, p50/p99, peak RSS");

@@ -4,7 +4,9 @@
 #include <chrono>
 #include <cstdlib>
 
+#include "mappings/mpi/chinese_name.hpp"
 #include "mappings/mpi/jaro_winkler.hpp"
+#include "mappings/mpi/utf8.hpp"
 
 namespace medgw::mpi {
 namespace {
@@ -18,12 +20,39 @@ constexpr std::array<std::string_view, 7> kDateLevels{"exact",          "day-mon
                                                       "different"};
 constexpr std::array<std::string_view, 3> kCodeLevels{"exact", "one-edit", "different"};
 constexpr std::array<std::string_view, 2> kCategoryLevels{"exact", "different"};
+constexpr std::array<std::string_view, 5> kPersonNameLevels{"exact", "same-sound", "jaro-winkler>=0.92",
+                                                            "jaro-winkler>=0.80", "different"};
 
-constexpr std::array<std::string_view, 5> kComparatorNames{"name", "text", "date", "code", "category"};
+constexpr std::array<std::string_view, 6> kComparatorNames{"name", "text", "date", "code", "category", "person-name"};
 
 int jw_level(std::string_view a, std::string_view b, double high, double low) {
   const double s = jaro_winkler(a, b);
   return s >= high ? 1 : s >= low ? 2 : 3;
+}
+
+bool has_han(std::string_view s) {
+  for (std::size_t i = 0; i < s.size();) {
+    const utf8::Step st = utf8::decode(s, i);
+    if (st.cp >= 0 && utf8::is_han(st.cp)) return true;
+    i += st.cp < 0 ? 1 : st.len;
+  }
+  return false;
+}
+
+// The pinyin reading without the spaces between syllables ("zhang wei" -> "zhangwei"), so a name
+// typed in pinyin as one word or two reads the same.
+std::string reading(std::string_view name) {
+  std::string out = to_pinyin(name);
+  std::erase(out, ' ');
+  return out;
+}
+
+int person_name_level(std::string_view a, std::string_view b) {
+  if (a == b) return 0;
+  if (!has_han(a) && !has_han(b)) return jw_level(a, b, 0.92, 0.80) + 1;
+  const std::string ra = reading(a), rb = reading(b);
+  if (ra == rb) return 1;
+  return jw_level(ra, rb, 0.92, 0.80) + 1;
 }
 
 std::optional<std::chrono::sys_days> parse_date(std::string_view s) {
@@ -76,6 +105,7 @@ std::span<const std::string_view> level_names(Comparator c) {
     case Comparator::kDate: return kDateLevels;
     case Comparator::kCode: return kCodeLevels;
     case Comparator::kCategory: return kCategoryLevels;
+    case Comparator::kPersonName: return kPersonNameLevels;
   }
   return kCategoryLevels;
 }
@@ -88,6 +118,7 @@ int compare(Comparator c, std::string_view a, std::string_view b) {
     case Comparator::kDate: return date_level(a, b);
     case Comparator::kCode: return a == b ? 0 : within_one_edit(a, b) ? 1 : 2;
     case Comparator::kCategory: return a == b ? 0 : 1;
+    case Comparator::kPersonName: return person_name_level(a, b);
   }
   return kMissing;
 }

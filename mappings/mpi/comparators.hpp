@@ -16,6 +16,11 @@ enum class Comparator : std::uint8_t {
               // within-a-year | different, over YYYY-MM-DD
   kCode,      // exact | one-edit | different (postcode, phone, ID number: a typo is one edit)
   kCategory,  // exact | different (sex)
+  // exact | same-sound | jaro-winkler >= 0.92 | >= 0.80 | different: a person's name that may be
+  // written in Han characters. When either side has a Han character both are read as toneless
+  // pinyin (chinese_name.hpp): equal readings are "same-sound" (章 for 张, or "zhang" typed for
+  // 张), else the bands compare the readings, as letters. Two Latin names never reach same-sound.
+  kPersonName,
 };
 
 inline constexpr int kMissing = -1;

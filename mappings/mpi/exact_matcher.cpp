@@ -1,11 +1,16 @@
 #include "mappings/mpi/exact_matcher.hpp"
 
+#include "mappings/mpi/identity.hpp"
+
 #include <algorithm>
 
 namespace medgw::mpi {
 
-bool conflicting_authority(const MatchRecord& record, const Candidate& candidate) {
+namespace {
+
+bool conflicting(const MatchRecord& record, const Candidate& candidate, bool national_ids_only) {
   for (const auto& mine : record.link_identifiers) {
+    if (national_ids_only && mine.system != kNationalIdSystem) continue;
     bool issuer_known = false;
     bool same_value = false;
     for (const auto& theirs : candidate.identifiers) {
@@ -16,6 +21,16 @@ bool conflicting_authority(const MatchRecord& record, const Candidate& candidate
     if (issuer_known && !same_value) return true;
   }
   return false;
+}
+
+}  // namespace
+
+bool conflicting_authority(const MatchRecord& record, const Candidate& candidate) {
+  return conflicting(record, candidate, false);
+}
+
+bool conflicting_national_id(const MatchRecord& record, const Candidate& candidate) {
+  return conflicting(record, candidate, true);
 }
 
 std::vector<MatchDecision> ExactMatcher::judge(const MatchRecord& record,

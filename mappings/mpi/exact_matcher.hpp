@@ -13,6 +13,9 @@ namespace medgw::mpi {
 // True when the candidate holds a value under one of the record's authorities and none of the
 // record's values under that authority: the two are numbered differently by the same issuer.
 bool conflicting_authority(const MatchRecord& record, const Candidate& candidate);
+// As conflicting_authority, for national IDs only: two checksum-valid IDs (link identifiers are
+// screened) that differ are two people.
+bool conflicting_national_id(const MatchRecord& record, const Candidate& candidate);
 
 class ExactMatcher final : public Matcher {
  public:

@@ -3,8 +3,11 @@
 #include <algorithm>
 #include <cctype>
 
+#include "mappings/mpi/chinese_name.hpp"
 #include "mappings/mpi/identity.hpp"
 #include "mappings/mpi/normalise.hpp"
+#include "mappings/mpi/phone.hpp"
+#include "mappings/mpi/utf8.hpp"
 
 namespace medgw::mpi {
 namespace {
@@ -28,15 +31,45 @@ std::string digits_of(std::string_view text) {
   return out;
 }
 
+// The number in E.164 without its "+" ("8613800138000"), however it was typed (phone.hpp); a
+// number normalise_phone does not know (another country's local form) as its digits, without a
+// leading 00, so two records typing it alike still agree.
 std::string phone_of(const model::Patient& p) {
   for (const auto& t : p.telecom) {
     if ((t.system == "phone" || t.system == "sms" || t.system.empty()) && t.use != "old") {
+      std::string e164 = normalise_phone(t.value);
+      if (!e164.empty()) return e164.substr(1);
       std::string d = digits_of(t.value);
       if (d.rfind("00", 0) == 0) d.erase(0, 2);
       if (!d.empty()) return d;
     }
   }
   return {};
+}
+
+bool has_han(std::string_view s) {
+  for (std::size_t i = 0; i < s.size();) {
+    const utf8::Step st = utf8::decode(s, i);
+    if (st.cp >= 0 && utf8::is_han(st.cp)) return true;
+    i += st.cp < 0 ? 1 : st.len;
+  }
+  return false;
+}
+
+// A name part as compared: normalised, and Han text folded to simplified (張偉 and 张伟 agree).
+std::string name_value(std::string_view text) {
+  std::string n = normalise_name_text(text);
+  if (has_han(n)) n = fold_to_simplified(n);
+  return n;
+}
+
+// What blocking keys take a name's prefix from: its pinyin reading without spaces when it has Han
+// characters, so 张伟, 章伟 and "zhang wei" share keys.
+std::string key_text(const std::string& name) {
+  if (!has_han(name)) return name;
+  std::string r = to_pinyin(name);
+  std::erase(r, ' ');
+  return r;
 }
 
 const model::Address* address_of(const model::Patient& p) {
@@ -98,10 +131,19 @@ std::optional<MatchField> parse_match_field(std::string_view name) {
 MatchFeatures match_features(const model::Patient& patient) {
   MatchFeatures f;
   if (const model::HumanName* name = matching_name(patient)) {
-    f[MatchField::kFamily] = normalise_name_text(name->family);
-    if (!name->given.empty()) f[MatchField::kGiven] = normalise_name_text(name->given.front());
+    f[MatchField::kFamily] = name_value(name->family);
+    if (!name->given.empty()) f[MatchField::kGiven] = name_value(name->given.front());
     if (f[MatchField::kFamily].empty() && f[MatchField::kGiven].empty()) {
-      f[MatchField::kFamily] = normalise_name_text(name->text);
+      f[MatchField::kFamily] = name_value(name->text);
+    }
+    // A Chinese full name sent in one part (XPN-1 "张伟", or only the text): surname and given
+    // name split as a registration desk writes them (compound surnames kept whole), so it meets
+    // a record that sent the two parts.
+    if (f[MatchField::kGiven].empty() && is_han_name(f[MatchField::kFamily])) {
+      if (auto split = split_chinese_name(f[MatchField::kFamily]); split && !split->given.empty()) {
+        f[MatchField::kFamily] = split->family;
+        f[MatchField::kGiven] = split->given;
+      }
     }
   }
   f[MatchField::kBirthDate] = normalise_birth_date(patient.birth_date);
@@ -148,8 +190,8 @@ MatchFeatures decode_match_features(std::string_view encoded) {
 
 std::vector<std::string> blocking_keys(const MatchFeatures& f) {
   std::vector<std::string> keys;
-  const std::string& given = f[MatchField::kGiven];
-  const std::string& family = f[MatchField::kFamily];
+  const std::string given = key_text(f[MatchField::kGiven]);
+  const std::string family = key_text(f[MatchField::kFamily]);
   const std::string& dob = f[MatchField::kBirthDate];
   const std::string& postcode = f[MatchField::kPostcode];
   // Name prefixes are tagged "name" whichever field they come from, so a given/family swap keeps

@@ -34,8 +34,12 @@ MatchModel default_match_model() {
   // different people sharing a blocking key do. Birth date u from ~30,000 days of birth in a
   // population; names from common-name shares; addresses and numbers nearly unique.
   m.fields = {
-      field(MatchField::kGiven, Comparator::kName, {0.86, 0.07, 0.03, 0.04}, {0.01, 0.005, 0.03, 0.955}, true),
-      field(MatchField::kFamily, Comparator::kName, {0.86, 0.07, 0.03, 0.04}, {0.005, 0.003, 0.02, 0.972}, true),
+      // Names: same-sound is a Han name written with a homophone or in pinyin (never two Latin
+      // names); homophones are common among given names (伟 威 维 卫 薇 are all "wei").
+      field(MatchField::kGiven, Comparator::kPersonName, {0.82, 0.05, 0.06, 0.03, 0.04},
+            {0.01, 0.01, 0.005, 0.03, 0.945}, true),
+      field(MatchField::kFamily, Comparator::kPersonName, {0.82, 0.05, 0.06, 0.03, 0.04},
+            {0.005, 0.005, 0.003, 0.02, 0.967}, true),
       field(MatchField::kBirthDate, Comparator::kDate, {0.84, 0.02, 0.01, 0.07, 0.01, 0.01, 0.04},
             {0.0005, 0.0001, 0.0002, 0.002, 0.003, 0.03, 0.9642}),
       field(MatchField::kGender, Comparator::kCategory, {0.97, 0.03}, {0.5, 0.5}),

@@ -54,6 +54,13 @@ struct MatchModel {
   double prior = 0.01;  // share of candidate pairs that are matches (EM estimates it)
   double link_threshold = 28.0;
   double review_threshold = 10.0;
+  // A record carrying another number of an authority the candidate is numbered by (a second MRN
+  // of one hospital: a new card at a later visit, or a second person) links only from this score
+  // on; below it, at or above link_threshold, it goes to review. The issuer kept them apart, so
+  // more evidence is asked for, not a veto: re-registration is the commonest duplicate. Two
+  // different valid national IDs never link (probabilistic_matcher.cpp). Below link_threshold it
+  // has no effect: link_threshold applies.
+  double same_authority_link_threshold = 40.0;
   std::vector<FieldModel> fields;
   // How it was trained (0 when not).
   std::int64_t trained_records = 0;

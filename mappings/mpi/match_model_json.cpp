@@ -67,6 +67,8 @@ std::string to_json(const MatchModel& model) {
   num(w, model.link_threshold);
   key(w, "review");
   num(w, model.review_threshold);
+  key(w, "same_authority_link");
+  num(w, model.same_authority_link_threshold);
   w.EndObject();
   key(w, "fields");
   w.StartArray();
@@ -146,6 +148,12 @@ Expected<MatchModel, std::string> match_model_from_json(std::string_view json) {
   m.prior = prior->GetDouble();
   m.link_threshold = link->GetDouble();
   m.review_threshold = review->GetDouble();
+  // Absent in models stored before it existed: link_threshold + 12, the default's margin.
+  const auto* same_authority = member(*thresholds, "same_authority_link");
+  if (same_authority && !same_authority->IsNumber()) {
+    return unexpected(std::string("match model: thresholds.same_authority_link must be a number"));
+  }
+  m.same_authority_link_threshold = same_authority ? same_authority->GetDouble() : m.link_threshold + 12.0;
   const auto* fields = member(d, "fields");
   if (!fields || !fields->IsArray()) return unexpected(std::string("match model: fields must be an array"));
   for (const auto& fj : fields->GetArray()) {

@@ -39,7 +39,10 @@ std::vector<MatchDecision> ProbabilisticMatcher::judge(const MatchRecord& record
     d.score = best.total;
     d.field_scores_json = field_scores_json(model_, best);
     if (best.total >= model_.link_threshold) {
-      if (conflicting_authority(record, c)) {
+      if (conflicting_national_id(record, c)) {
+        d.grade = MatchGrade::kProbable;
+        d.reason = "score " + score_text(best.total) + " at or above the link threshold, but a different national ID";
+      } else if (best.total < model_.same_authority_link_threshold && conflicting_authority(record, c)) {
         d.grade = MatchGrade::kProbable;
         d.reason = "score " + score_text(best.total) + " at or above the link threshold, but a different identifier "
                    "of the same authority";

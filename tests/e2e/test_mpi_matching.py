@@ -2,6 +2,7 @@
 """The patient index's matching commands, end to end, with the built binary:
 
     medgw mpi evaluate --febrl DIR [--train] [--datasets NAME...]
+    medgw mpi evaluate --chinese N [--seed S]
     medgw mpi --config FILE model | train [--dry-run]
 
     /usr/bin/python3 tests/e2e/test_mpi_matching.py   # or: ctest --preset dev -R e2e_mpi_matching
@@ -63,6 +64,37 @@ class FebrlEvaluation(unittest.TestCase):
         self.assertGreaterEqual(precision, 0.99, out)
         self.assertGreaterEqual(recall, 0.80, out)
         self.assertIn("EM ", out)
+
+
+class ChineseEvaluation(unittest.TestCase):
+    """The synthetic Chinese population (made here, always present): homophones, traditional and
+    pinyin spellings, swapped dates, missing or wrong IDs, changed phones and addresses."""
+
+    def test_the_synthetic_population_streams_above_the_floors_with_a_breakdown(self):
+        code, out, err = run("mpi", "evaluate", "--chinese", "1000", "--seed", "7")
+        self.assertEqual(code, 0, out + err)
+        sys.stderr.write(out)
+        [(precision, recall, f1)] = figures(out)
+        self.assertGreaterEqual(precision, 0.99, out)
+        self.assertGreaterEqual(recall, 0.85, out)
+        for kind in ("homophone", "traditional", "pinyin-name", "day-month-swapped", "national-id-missing",
+                     "national-id-digit-wrong", "phone-changed", "phone-reformatted", "address-moved"):
+            m = re.search(r"^  %s +(\d+) duplicates: +(\d+) linked" % kind, out, re.M)
+            self.assertIsNotNone(m, kind + "\n" + out)
+            total, linked = int(m.group(1)), int(m.group(2))
+            self.assertGreater(total, 0, kind)
+            self.assertGreaterEqual(linked / total, 0.6, "%s: %s" % (kind, out))
+        # The same seed gives the same population, so the same figures.
+        code2, out2, _ = run("mpi", "evaluate", "--chinese", "1000", "--seed", "7")
+        self.assertEqual(code2, 0)
+        self.assertEqual(figures(out2), figures(out))
+
+    def test_usage_errors(self):
+        for args in (["--chinese", "0"], ["--chinese", "2000000"], []):
+            code, out, err = run("mpi", "evaluate", *args)
+            self.assertEqual(code, 2, "%s: %s%s" % (args, out, err))
+        code, out, err = run("mpi", "evaluate", "--chinese", "10", "--febrl", FEBRL)
+        self.assertNotEqual(code, 0, "one source at a time: " + out + err)
 
 
 class MatchingCommands(unittest.TestCase):

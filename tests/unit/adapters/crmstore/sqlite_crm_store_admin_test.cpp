@@ -135,11 +135,13 @@ TEST_F(CrmStoreAdmin, UndoMergeRefusedAfterALinkItMovedWasUnlinked) {
 }
 
 TEST_F(CrmStoreAdmin, UnlinkAnswersTheProbableMatchTask) {
-  // Two HIS patients alike in everything but their MRN (same authority: never linked
-  // automatically), then a lab record just like them: linked to the first by score, with a
-  // probable-match task naming the second.
-  auto alike = [](const std::string& sender, model::Identifier id) {
-    auto p = patient(sender, {std::move(id)});
+  // Two HIS patients alike in everything but their MRN and national ID (two valid IDs: two
+  // people, never linked automatically), then a lab record just like them without an ID: linked
+  // to the first by score, with a probable-match task naming the second.
+  const std::string second17 = "110102" "19900307" "123";
+  const std::string second_id = second17 + mpi::national_id_check_char(second17);
+  auto alike = [](const std::string& sender, std::vector<model::Identifier> ids) {
+    auto p = patient(sender, std::move(ids));
     model::Address a;
     a.line = {"12 maltby circuit"};
     a.city = "coolaroo";
@@ -147,9 +149,12 @@ TEST_F(CrmStoreAdmin, UnlinkAnswersTheProbableMatchTask) {
     p.patient.address = {a};
     return p;
   };
-  ASSERT_EQ(apply_one(1, adt("HIS", alike("HIS", mrn("M1")))).status, ApplyStatus::kApplied);
-  ASSERT_EQ(apply_one(2, adt("HIS", alike("HIS", mrn("M2")), "ADT2")).status, ApplyStatus::kApplied);
-  ASSERT_EQ(apply_one(3, oru("LIS", alike("LIS", mrn("L1", kLabPid)))).status, ApplyStatus::kApplied);
+  ASSERT_EQ(apply_one(1, adt("HIS", alike("HIS", {mrn("M1"), testing::national(testing::valid_national_id())}))).status,
+            ApplyStatus::kApplied);
+  ASSERT_EQ(apply_one(2, adt("HIS", alike("HIS", {mrn("M2"), testing::national(second_id)}), "ADT2")).status,
+            ApplyStatus::kApplied);
+  ASSERT_EQ(count("SELECT count(DISTINCT golden_id) FROM links WHERE undone IS NULL"), 2);
+  ASSERT_EQ(apply_one(3, oru("LIS", alike("LIS", {mrn("L1", kLabPid)}))).status, ApplyStatus::kApplied);
   const auto lab_record = count("SELECT id FROM source_records WHERE sender = 'LIS'");
   auto tasks = store_->list_review_tasks();
   ASSERT_TRUE(tasks);

@@ -11,7 +11,8 @@ std::string_view level(Comparator c, std::string_view a, std::string_view b) {
 }
 
 TEST(Comparators, MissingOnEitherSideIsMissing) {
-  for (auto c : {Comparator::kName, Comparator::kText, Comparator::kDate, Comparator::kCode, Comparator::kCategory}) {
+  for (auto c : {Comparator::kName, Comparator::kText, Comparator::kDate, Comparator::kCode, Comparator::kCategory,
+                 Comparator::kPersonName}) {
     EXPECT_EQ(compare(c, "", "x"), kMissing) << to_string(c);
     EXPECT_EQ(compare(c, "x", ""), kMissing) << to_string(c);
   }
@@ -22,6 +23,18 @@ TEST(Comparators, NameBands) {
   EXPECT_EQ(level(Comparator::kName, "martha", "marhta"), "jaro-winkler>=0.92");   // 0.961
   EXPECT_EQ(level(Comparator::kName, "dwayne", "duane"), "jaro-winkler>=0.80");    // 0.840
   EXPECT_EQ(level(Comparator::kName, "waller", "berry"), "different");
+}
+
+TEST(Comparators, PersonNamesReadHanAsPinyin) {
+  EXPECT_EQ(level(Comparator::kPersonName, "张伟", "张伟"), "exact");
+  EXPECT_EQ(level(Comparator::kPersonName, "张", "章"), "same-sound") << "a homophone typed by a clerk";
+  EXPECT_EQ(level(Comparator::kPersonName, "伟", "wei"), "same-sound") << "the name in pinyin letters";
+  EXPECT_EQ(level(Comparator::kPersonName, "欧阳", "ouyang"), "same-sound");
+  EXPECT_EQ(level(Comparator::kPersonName, "建国", "建华"), "jaro-winkler>=0.80") << "jianguo / jianhua";
+  EXPECT_EQ(level(Comparator::kPersonName, "张", "李"), "different");
+  // Latin names are compared as letters, one band lower than kName's indices, never same-sound.
+  EXPECT_EQ(level(Comparator::kPersonName, "martha", "marhta"), "jaro-winkler>=0.92");
+  EXPECT_EQ(level(Comparator::kPersonName, "waller", "berry"), "different");
 }
 
 TEST(Comparators, TextBands) {
@@ -66,7 +79,8 @@ TEST(Comparators, DaysBetween) {
 }
 
 TEST(Comparators, NamesRoundTrip) {
-  for (auto c : {Comparator::kName, Comparator::kText, Comparator::kDate, Comparator::kCode, Comparator::kCategory}) {
+  for (auto c : {Comparator::kName, Comparator::kText, Comparator::kDate, Comparator::kCode, Comparator::kCategory,
+                 Comparator::kPersonName}) {
     EXPECT_EQ(parse_comparator(to_string(c)), c);
   }
   EXPECT_FALSE(parse_comparator("soundex"));

@@ -95,6 +95,43 @@ TEST(BlockingKeys, OneCorruptedFieldStillSharesAKey) {
   EXPECT_TRUE(share_a_key(base, names)) << "given and family swapped";
 }
 
+model::Patient chinese(const std::string& family, const std::string& given, const std::string& phone) {
+  model::Patient p;
+  model::HumanName n;
+  n.family = family;
+  if (!given.empty()) n.given = {given};
+  p.name.push_back(n);
+  p.birth_date = "1980-03-07";
+  p.gender = "M";
+  model::ContactPoint t;
+  t.system = "phone";
+  t.value = phone;
+  p.telecom.push_back(t);
+  return p;
+}
+
+TEST(MatchFeatures, ChineseNamesAreFoldedAndSplitAndPhonesNormalised) {
+  const MatchFeatures f = match_features(chinese("張", "偉", "138-0013-8000"));
+  EXPECT_EQ(f[MatchField::kFamily], "张") << "traditional folded to simplified";
+  EXPECT_EQ(f[MatchField::kGiven], "伟");
+  EXPECT_EQ(f[MatchField::kPhone], "8613800138000") << "the same number as +86 138 0013 8000";
+  const MatchFeatures whole = match_features(chinese("欧阳 建国", "", "0086 13800138000"));
+  EXPECT_EQ(whole[MatchField::kFamily], "欧阳") << "a full name in one part, split at its compound surname";
+  EXPECT_EQ(whole[MatchField::kGiven], "建国");
+  EXPECT_EQ(whole[MatchField::kPhone], "8613800138000");
+  const MatchFeatures foreign = match_features(chinese("Harrington", "", "02 9876 5432 1"));
+  EXPECT_EQ(foreign[MatchField::kFamily], "harrington") << "a Latin name is never split";
+  EXPECT_EQ(foreign[MatchField::kGiven], "");
+}
+
+TEST(BlockingKeys, HanNamesShareKeysWithTheirHomophonesAndPinyin) {
+  const MatchFeatures base = match_features(chinese("张", "伟", ""));
+  EXPECT_TRUE(share_a_key(base, match_features(chinese("章", "伟", "")))) << "homophone";
+  EXPECT_TRUE(share_a_key(base, match_features(chinese("張", "偉", "")))) << "traditional";
+  EXPECT_TRUE(share_a_key(base, match_features(chinese("Zhang", "Wei", "")))) << "pinyin letters";
+  EXPECT_FALSE(share_a_key(base, match_features(chinese("李", "娜", ""))));
+}
+
 TEST(BlockingKeys, DifferentPeopleShareNone) {
   model::Patient other;
   model::HumanName n;

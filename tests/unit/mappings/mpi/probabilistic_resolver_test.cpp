@@ -38,6 +38,7 @@ class ProbabilisticResolver : public ::testing::Test {
     MatchModel m = default_match_model();
     m.link_threshold = 17.0;
     m.review_threshold = 7.0;
+    m.same_authority_link_threshold = 35.0;
     return m;
   }
   testing::MemoryIndexStore store;
@@ -79,12 +80,34 @@ TEST_F(ProbabilisticResolver, ALowScoreIsAnotherPerson) {
   EXPECT_TRUE(store.tasks.empty());
 }
 
-TEST_F(ProbabilisticResolver, AnotherNumberOfTheSameAuthorityIsNeverLinkedAutomatically) {
+TEST_F(ProbabilisticResolver, AnotherNumberOfTheSameAuthorityNeedsMoreEvidenceToLink) {
+  // Same name and birth date, same postcode, no street (30.8 bits): above the link threshold (17 here), below
+  // the same-authority one (35 here): a second MRN of one hospital goes to a person.
   auto a = ok(person("HIS", {mrn(kHisMrn, "M1")}, "harrington", "kayla", "1915-06-12", "3465", "12 maltby circuit"));
-  auto b = ok(person("HIS2", {mrn(kHisMrn, "M2")}, "harrington", "kayla", "1915-06-12", "3465", "12 maltby circuit"));
+  auto b = ok(person("HIS2", {mrn(kHisMrn, "M2")}, "harrington", "kayla", "1915-06-12", "3465", ""));
   EXPECT_NE(b.golden, a.golden);
   EXPECT_EQ(b.grade, LinkGrade::kProbable);
   EXPECT_EQ(store.open_tasks(kReviewProbableMatch), 1u);
+  EXPECT_NE(store.links.back().reason.find("of the same authority"), std::string::npos) << store.links.back().reason;
+  // The street as well: overwhelming evidence, a re-registration at a later visit: linked.
+  auto c = ok(person("HIS3", {mrn(kHisMrn, "M3")}, "harrington", "kayla", "1915-06-12", "3465", "12 maltby circuit"));
+  EXPECT_EQ(c.golden, a.golden);
+  EXPECT_EQ(c.grade, LinkGrade::kCertain);
+}
+
+TEST_F(ProbabilisticResolver, TwoDifferentValidNationalIdsNeverLinkAutomatically) {
+  // Both valid for a woman born 1915-06-12 (checksum, birth date and sex agree), issued apart.
+  const std::string first = testing::national_id("19150612", false);
+  const std::string second17 = "110102" "19150612" "124";
+  const std::string second = second17 + national_id_check_char(second17);
+  ASSERT_NE(first, second);
+  auto a = ok(person("HIS", {mrn(kHisMrn, "M1"), testing::nid(first)}, "harrington", "kayla", "1915-06-12", "3465",
+                     "12 maltby circuit"));
+  auto b = ok(person("LIS", {mrn(kLisPid, "L1"), testing::nid(second)}, "harrington", "kayla", "1915-06-12", "3465",
+                     "12 maltby circuit"));
+  EXPECT_NE(b.golden, a.golden) << "everything else alike (twins registered alike), the IDs say two people";
+  EXPECT_EQ(b.grade, LinkGrade::kProbable);
+  EXPECT_NE(store.links.back().reason.find("different national ID"), std::string::npos) << store.links.back().reason;
 }
 
 TEST_F(ProbabilisticResolver, ASharedIdentifierStillLinksCertainWhateverTheScore) {
