@@ -36,13 +36,15 @@ struct BenchArgs {
   std::size_t patients = 100000;
   std::size_t records = 5000;
   std::size_t load_batch = 1000;
+  std::size_t stream_batch = 1;        // records per transaction while streaming
+  std::string population = "latin";    // latin (syllable names) | chinese (mpi/synth)
   std::string dir;
 };
 
 // Generates `patients` synthetic patients into a fresh store (batches of load_batch per
-// transaction), then streams `records` more (half of them new typo-laden records of indexed
-// patients, half new people), one change set per transaction, timing each. Prints records/s,
-// p50/p99/max latency and peak RSS.
+// transaction), then streams `records` more (half of them new corrupted records of indexed
+// patients, half new people), stream_batch change sets per transaction, timing each. Prints
+// records/s, p50/p99/max latency and peak RSS.
 int bench_matching(const BenchArgs& args);
 
 }  // namespace medgw::cli

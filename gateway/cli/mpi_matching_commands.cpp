@@ -8,7 +8,8 @@
 //                                                F1, reviews
 //   medgw mpi evaluate --chinese N [--seed S]    the same over N synthetic Chinese people and
 //                                                their corrupted duplicates, per corruption kind
-//   medgw mpi bench --patients N [--records M]   generated index of N patients, then M records
+//   medgw mpi bench --patients N [--records M] [--stream-batch B] [--population latin|chinese]
+//                                                generated index of N patients, then M records
 //                                                streamed: records/s, p50/p99, peak RSS
 #include <CLI/CLI.hpp>
 #include <filesystem>
@@ -146,6 +147,12 @@ void add_mpi_matching_commands(CLI::App& mpi, std::shared_ptr<const std::string>
   b->add_option("--patients", bench_args->patients, "Golden patients generated into the index")->capture_default_str();
   b->add_option("--records", bench_args->records, "Records streamed and timed")->capture_default_str();
   b->add_option("--load-batch", bench_args->load_batch, "Patients per transaction while loading")->capture_default_str();
+  b->add_option("--stream-batch", bench_args->stream_batch, "Records per transaction while streaming (the pipeline batches)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 10000));
+  b->add_option("--population", bench_args->population, "latin (syllable names) or chinese (the synthetic population)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"latin", "chinese"}));
   b->add_option("--dir", bench_args->dir, "Where the store file goes (default: a temporary directory, removed after)");
   b->callback([bench_args, &exit_code] { exit_code = bench_matching(*bench_args); });
 }

@@ -28,7 +28,7 @@ struct Candidate {
   GoldenId golden = 0;
   std::vector<IdentifierKey> shared_identifiers;  // the record's link identifiers it also holds
   bool same_demographic_key = false;
-  std::vector<IdentifierKey> identifiers;         // every link identifier it holds
+  std::vector<IdentifierKey> identifiers;         // every link identifier it holds (when needs_identifiers)
   std::vector<MatchFeatures> records{};           // its source records found by a blocking key
 };
 
@@ -47,6 +47,10 @@ class Matcher {
   // One decision per candidate, in the same order.
   virtual std::vector<MatchDecision> judge(const MatchRecord& record,
                                            std::span<const Candidate> candidates) const = 0;
+  // Whether judging `candidate` reads its `identifiers` (every link identifier of the golden
+  // patient: a query per candidate, the resolver's costliest read). The resolver loads them only
+  // for candidates that need them; the default is all.
+  virtual bool needs_identifiers(const MatchRecord& /*record*/, const Candidate& /*candidate*/) const { return true; }
 };
 
 using MatcherPtr = std::unique_ptr<Matcher>;

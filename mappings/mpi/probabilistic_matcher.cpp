@@ -15,6 +15,22 @@ std::string score_text(double score) {
 
 }  // namespace
 
+PairScore ProbabilisticMatcher::best_score(const MatchRecord& record, const Candidate& c) const {
+  PairScore best;
+  bool first = true;
+  for (const auto& r : c.records) {
+    PairScore s = score_pair(model_, record.features, r);
+    if (first || s.total > best.total) best = std::move(s);
+    first = false;
+  }
+  return best;
+}
+
+bool ProbabilisticMatcher::needs_identifiers(const MatchRecord& record, const Candidate& c) const {
+  if (record.link_identifiers.empty() || !c.shared_identifiers.empty() || c.records.empty()) return false;
+  return best_score(record, c).total >= model_.link_threshold;
+}
+
 std::vector<MatchDecision> ProbabilisticMatcher::judge(const MatchRecord& record,
                                                        std::span<const Candidate> candidates) const {
   std::vector<MatchDecision> out;
@@ -28,16 +44,12 @@ std::vector<MatchDecision> ProbabilisticMatcher::judge(const MatchRecord& record
       out.push_back({MatchGrade::kNonMatch, "no record to compare"});
       continue;
     }
-    PairScore best;
-    bool first = true;
-    for (const auto& r : c.records) {
-      PairScore s = score_pair(model_, record.features, r);
-      if (first || s.total > best.total) best = std::move(s);
-      first = false;
-    }
+    const PairScore best = best_score(record, c);
     MatchDecision d;
     d.score = best.total;
-    d.field_scores_json = field_scores_json(model_, best);
+    // The evidence is only shown for a link or a review: formatting it for every candidate of a
+    // block was a tenth of the resolver's time.
+    if (best.total >= model_.review_threshold) d.field_scores_json = field_scores_json(model_, best);
     if (best.total >= model_.link_threshold) {
       if (conflicting_national_id(record, c)) {
         d.grade = MatchGrade::kProbable;

@@ -16,9 +16,13 @@ class ProbabilisticMatcher final : public Matcher {
  public:
   explicit ProbabilisticMatcher(MatchModel model) : model_(std::move(model)) {}
   std::vector<MatchDecision> judge(const MatchRecord& record, std::span<const Candidate> candidates) const override;
+  // Only a candidate scoring at or above the link threshold is checked for conflicting
+  // identifiers; a shared identifier decides without them.
+  bool needs_identifiers(const MatchRecord& record, const Candidate& candidate) const override;
   const MatchModel& model() const { return model_; }
 
  private:
+  PairScore best_score(const MatchRecord& record, const Candidate& candidate) const;
   MatchModel model_;
 };
 

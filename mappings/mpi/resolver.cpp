@@ -35,7 +35,7 @@ constexpr std::size_t kMaxBlockingBlock = 50;
 // Candidates sharing a link identifier, and, when `with_demographics`, those in the record's
 // demographic block or sharing a blocking key.
 MpiResult<std::vector<Candidate>> gather_candidates(const MatchRecord& record, IndexStore& store,
-                                                    bool with_demographics) {
+                                                    bool with_demographics, const Matcher& matcher) {
   std::vector<Candidate> candidates;
   for (const auto& id : record.link_identifiers) {
     auto goldens = store.goldens_with_identifier(id);
@@ -61,6 +61,7 @@ MpiResult<std::vector<Candidate>> gather_candidates(const MatchRecord& record, I
     }
   }
   for (auto& c : candidates) {
+    if (!matcher.needs_identifiers(record, c)) continue;
     auto ids = store.identifiers_of_golden(c.golden);
     if (!ids) return unexpected(ids.error());
     c.identifiers = std::move(*ids);
@@ -120,7 +121,7 @@ MpiResult<Resolution> resolve(const model::PatientRecord& record, IndexStore& st
   if (!existing) return unexpected(existing.error());
   // A known record's link stands (only a shared identifier can raise a conflict for a person to
   // look at), so its demographic block is not searched again on every message.
-  auto candidates = gather_candidates(match, store, /*with_demographics=*/!*existing);
+  auto candidates = gather_candidates(match, store, /*with_demographics=*/!*existing, matcher);
   if (!candidates) return unexpected(candidates.error());
   const std::vector<MatchDecision> decisions = matcher.judge(match, *candidates);
   // Identifier matches in the order found; score matches best first.
