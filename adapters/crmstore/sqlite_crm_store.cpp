@@ -1,5 +1,6 @@
 #include "adapters/crmstore/sqlite_crm_store.hpp"
 
+#include <exception>
 #include <filesystem>
 
 #include "adapters/crmstore/change_set_writer.hpp"
@@ -13,6 +14,7 @@
 #include "gateway/core/log.hpp"
 #include "mappings/mpi/match_model_json.hpp"
 #include "mappings/mpi/merge.hpp"
+#include "mappings/mpi/traditional_folder.hpp"
 
 namespace medgw::crmstore {
 
@@ -61,6 +63,13 @@ Expected<std::unique_ptr<SqliteCrmStore>, std::string> SqliteCrmStore::open(cons
     if (auto r = (*db)->exec(pragma, "configure"); !r) return unexpected("crm store " + path + ": " + r.error().message);
   }
   if (auto v = sqlite::migrate(**db); !v) return unexpected("crm store " + path + ": " + v.error().message);
+  // The matcher folds traditional Chinese names with OpenCC's data (libopencc-data): load it now,
+  // so a machine without it fails here with a clear message rather than on the first patient.
+  try {
+    (void)mpi::default_traditional_folder();
+  } catch (const std::exception& e) {
+    return unexpected("crm store " + path + ": the patient index cannot fold Chinese names: " + e.what());
+  }
   auto stored = sqlite::latest_match_model(**db);
   if (!stored) return unexpected("crm store " + path + ": " + stored.error().message);
   mpi::MatchModel model = mpi::default_match_model();
