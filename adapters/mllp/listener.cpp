@@ -61,6 +61,14 @@ std::string ack_frame(std::string_view text, const hl7v2::Charset& charset) {
   return frame;
 }
 
+// MSH-9 parts as they may appear in a log line, an ERR or a reject reason: ID values, short and
+// ASCII; anything else is cut and masked, so a malformed MSH-9 cannot put message text there.
+std::string id_text(std::string_view s) {
+  std::string out;
+  for (char c : s.substr(0, 8)) out += (c >= 0x21 && c <= 0x7E) ? c : '?';
+  return out;
+}
+
 std::string peer_of(const tcp::socket& s) {
   boost::system::error_code ec;
   auto ep = s.remote_endpoint(ec);
@@ -71,8 +79,8 @@ std::string peer_of(const tcp::socket& s) {
 }  // namespace
 
 struct MllpListener::Impl : std::enable_shared_from_this<Impl> {
-  Impl(asio::io_context& io_context, ListenerConfig c, Queue& q, Backpressure& b)
-      : io(io_context), cfg(std::move(c)), queue(q), backpressure(b), acceptor(io_context) {
+  Impl(asio::io_context& io_context, ListenerConfig c, Queue& q, Backpressure& b, Intake i)
+      : io(io_context), cfg(std::move(c)), intake(std::move(i)), queue(q), backpressure(b), acceptor(io_context) {
     parse_options.default_charset = cfg.default_charset;
     parse_options.limits.max_message_bytes = cfg.max_frame_bytes;
     ack_options.application = cfg.ack_application;
@@ -81,6 +89,7 @@ struct MllpListener::Impl : std::enable_shared_from_this<Impl> {
 
   asio::io_context& io;
   ListenerConfig cfg;
+  Intake intake;  // called by every session concurrently: its functions only read
   // Built once from cfg, read (never written) by every session.
   hl7v2::ParseOptions parse_options;
   hl7v2::AckOptions ack_options;
@@ -329,7 +338,15 @@ awaitable<bool> MllpListener::Impl::handle_frame(Stream& stream, std::string raw
   env.received_at_ms = now_ms();
   env.content_type = kContentTypeHl7v2;
 
-  auto parsed = hl7v2::Message::parse(raw, parse_options);
+  // Without MSH-18 the frame is in the charset the site gives its sender (GBK from a Chinese HIS),
+  // decoded here by the rule the pipeline decodes it by, so it is not refused as bad UTF-8 at the
+  // door and then mapped fine.
+  std::optional<hl7v2::ParseOptions> sender_options;
+  if (intake.default_charset) {
+    sender_options = parse_options;
+    sender_options->default_charset = intake.default_charset(raw);
+  }
+  auto parsed = hl7v2::Message::parse(raw, sender_options ? *sender_options : parse_options);
   if (!parsed || !complete) {
     hl7v2::ErrorDetail detail;
     std::string reason, error_name;
@@ -361,6 +378,39 @@ awaitable<bool> MllpListener::Impl::handle_frame(Stream& stream, std::string raw
 
   const hl7v2::Message& message = *parsed;
   const hl7v2::AckHeader header = hl7v2::header_of(message);
+  // A type medgw does not map would be acknowledged and then only parked: the sender would
+  // believe it delivered. HL7 answers an unsupported MSH-9 with AR/CR at acceptance (table 0357
+  // codes 200/201); the raw message is still stored, as rejected, so nothing sent is lost.
+  if (intake.message_type && cfg.reject_unmapped_types) {
+    const Intake::Type type = intake.message_type(message.message_code(), message.trigger_event());
+    if (type != Intake::Type::kMapped) {
+      const bool event = type == Intake::Type::kUnknownEvent;
+      const std::string what = id_text(message.message_code()) + "^" + id_text(message.trigger_event());
+      hl7v2::ErrorDetail e;
+      e.code = event ? 201 : 200;
+      e.segment = "MSH";
+      e.sequence = 1;
+      e.field = 9;
+      e.component = event ? 2 : 1;
+      e.diagnostic = (event ? "no mapping for the event of " : "no mapping for message type ") + what;
+      e.user_message = event ? "unsupported event code" : "unsupported message type";
+      hl7v2::Ack refused = hl7v2::build_ack(header, hl7v2::AckOutcome::kRejected, {e}, ack_options);
+      const hl7v2::Charset charset = message.charset();
+      env.raw = std::move(raw);  // `message` is not used below
+      env.ack = refused.text;
+      // Named, not built inside co_await: see the oversize answer above.
+      std::string reason = "unsupported: MSH-9: " + e.diagnostic;
+      AppendResult stored = co_await async_append_rejected(queue, std::move(env), std::move(reason), use_awaitable);
+      ++counters.rejected;
+      log::warn("mllp.rejected", {{"listener", cfg.name}, {"peer", peer}, {"id", stored.id}, {"stored", !stored.error},
+                                  {"error", event ? "unsupported-event" : "unsupported-message-type"},
+                                  {"message_type", what}});
+      if (cfg.mllp_release == 2) co_return co_await write_all(stream, std::string(kCommitNak));
+      if (!refused.send) co_return true;
+      std::string frame = ack_frame(refused.text, charset);  // named: see the oversize answer above
+      co_return co_await write_all(stream, std::move(frame));
+    }
+  }
   hl7v2::Ack ack = hl7v2::build_ack(header, hl7v2::AckOutcome::kAccepted, {}, ack_options);
   env.dedupe_key = dedupe_key(cfg.name, message);
   env.ordering_key = ordering_key(cfg.name, message);
@@ -407,8 +457,9 @@ awaitable<bool> MllpListener::Impl::handle_frame(Stream& stream, std::string raw
   co_return co_await write_all(stream, std::move(accepted_frame));
 }
 
-MllpListener::MllpListener(asio::io_context& io, ListenerConfig config, Queue& queue, Backpressure& backpressure)
-    : impl_(std::make_shared<Impl>(io, std::move(config), queue, backpressure)) {}
+MllpListener::MllpListener(asio::io_context& io, ListenerConfig config, Queue& queue, Backpressure& backpressure,
+                           Intake intake)
+    : impl_(std::make_shared<Impl>(io, std::move(config), queue, backpressure, std::move(intake))) {}
 MllpListener::~MllpListener() { impl_->stop(); }
 std::error_code MllpListener::start(std::string& error_text) { return impl_->start(error_text); }
 void MllpListener::stop() { impl_->stop(); }

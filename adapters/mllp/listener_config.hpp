@@ -24,6 +24,11 @@ struct ListenerConfig {
   std::chrono::milliseconds write_timeout{30'000};
   int mllp_release = 1;                        // 2: answer with commit acknowledgements (0x06/0x15)
   std::optional<hl7v2::Charset> default_charset;  // for messages without MSH-18 (GBK, ...)
+  // A message type or event medgw does not map (Intake::message_type): true answers AR (CR in
+  // enhanced mode) with ERR-3 200/201 and stores it as rejected, so the sender learns at once;
+  // false acknowledges it and lets the pipeline park it as unsupported (config: `unmapped_types:
+  // reject | park`), for a site that wants every message kept for a replay once medgw maps it.
+  bool reject_unmapped_types = true;
   std::string ack_application = "MEDGW";       // MSH-3 of ACKs when the sender left MSH-5 empty
   std::string ack_facility;
   bool log_content = false;                    // debug only: puts message text in logs (PHI!)

@@ -91,7 +91,8 @@ mllp::ListenerConfig read_listener(const YAML::Node& n, const std::string& where
   check_keys(
       n, where,
       {"name", "protocol", "bind", "port", "max_frame_bytes", "max_connections", "frame_timeout_ms", "idle_timeout_ms",
-       "write_timeout_ms", "mllp_release", "default_charset", "ack_application", "ack_facility", "log_content", "tls"});
+       "write_timeout_ms", "mllp_release", "default_charset", "unmapped_types", "ack_application", "ack_facility",
+       "log_content", "tls"});
   mllp::ListenerConfig c;
   c.name = get<std::string>(n, where, "name", "");
   if (c.name.empty()) fail(path_of(where, "name"), "required (it names the source in logs and the queue)");
@@ -115,6 +116,9 @@ mllp::ListenerConfig read_listener(const YAML::Node& n, const std::string& where
       fail(path_of(where, "default_charset"), "unknown or unsupported charset '" + charset + "'");
     c.default_charset = *cs;
   }
+  const std::string unmapped = get<std::string>(n, where, "unmapped_types", "reject");
+  if (unmapped != "reject" && unmapped != "park") fail(path_of(where, "unmapped_types"), "expected reject or park");
+  c.reject_unmapped_types = unmapped == "reject";
   c.ack_application = get<std::string>(n, where, "ack_application", c.ack_application);
   c.ack_facility = get<std::string>(n, where, "ack_facility", c.ack_facility);
   c.log_content = get<bool>(n, where, "log_content", false);

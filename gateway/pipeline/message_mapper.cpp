@@ -67,9 +67,13 @@ std::optional<hl7v2::Charset> MessageMapper::default_charset(std::string_view so
   return std::nullopt;
 }
 
+std::optional<hl7v2::Charset> MessageMapper::default_charset_of_raw(std::string_view source, std::string_view raw) const {
+  return default_charset(source, sender_of(raw));
+}
+
 Expected<model::ChangeSet, MapFailure> MessageMapper::map_hl7v2(const Envelope& envelope) const {
   hl7v2::ParseOptions options;
-  options.default_charset = default_charset(envelope.source, sender_of(envelope.raw));
+  options.default_charset = default_charset_of_raw(envelope.source, envelope.raw);
   auto message = hl7v2::Message::parse(envelope.raw, options);
   if (!message) return unexpected(MapFailure{MapFailure::Kind::kUndecodable, message.error().describe()});
   auto changes = v2::map_v2(*message);

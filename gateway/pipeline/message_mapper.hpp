@@ -43,6 +43,10 @@ class MessageMapper {
   // The charset used for a message from `source` whose header names `sender` when MSH-18 is
   // empty: the site's choice for the sender, else the listener's, else none (UTF-8).
   std::optional<hl7v2::Charset> default_charset(std::string_view source, std::string_view sender) const;
+  // The same for a raw HL7 v2 message, the sender read from its header: what map() decodes it by,
+  // and what the MLLP session parses it by before acknowledging it (one rule, so the two never
+  // disagree on a message).
+  std::optional<hl7v2::Charset> default_charset_of_raw(std::string_view source, std::string_view raw) const;
 
  private:
   Expected<model::ChangeSet, MapFailure> map_hl7v2(const Envelope& envelope) const;

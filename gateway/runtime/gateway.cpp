@@ -20,6 +20,7 @@
 #include "gateway/pipeline/apply_notifier.hpp"
 #include "gateway/pipeline/pipeline.hpp"
 #include "gateway/runtime/fhir_endpoint.hpp"
+#include "gateway/runtime/mllp_intake.hpp"
 #include "gateway/runtime/open_delivery.hpp"
 #include "gateway/runtime/open_queue.hpp"
 
@@ -136,10 +137,28 @@ int run_gateway(const config::GatewayConfig& cfg) {
 
   Backpressure backpressure([&q] { return q.stats().depth; }, cfg.queue.high_watermark, cfg.queue.low_watermark);
 
+  // The listeners take what the pipeline maps, decoded by its charset rule (mllp_intake.hpp). With
+  // the pipeline off they still answer as it will once on: the site file is read for them alone.
+  std::unique_ptr<sites::SiteProfile> intake_site;
+  std::unique_ptr<pipeline::MessageMapper> intake_mapper;
+  const pipeline::MessageMapper* mapper = delivery ? delivery->mapper.get() : nullptr;
+  if (mapper == nullptr && !cfg.listeners.empty()) {
+    auto site = open_site(cfg.site);
+    if (!site) {
+      std::cerr << "medgw serve: " << site.error() << "\n";
+      if (workers) workers->stop();
+      close_queue(q);
+      return 1;
+    }
+    intake_site = std::move(*site);
+    intake_mapper = std::make_unique<pipeline::MessageMapper>(intake_site.get(), listener_charsets(cfg));
+    mapper = intake_mapper.get();
+  }
+
   asio::io_context io(static_cast<int>(cfg.io_threads));
   std::vector<std::unique_ptr<mllp::MllpListener>> listeners;
   for (const auto& lc : cfg.listeners) {
-    auto l = std::make_unique<mllp::MllpListener>(io, lc, q, backpressure);
+    auto l = std::make_unique<mllp::MllpListener>(io, lc, q, backpressure, mllp_intake(*mapper, lc.name));
     std::string why;
     if (l->start(why)) {
       std::cerr << "medgw serve: " << why << "\n";

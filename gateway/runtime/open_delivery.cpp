@@ -12,6 +12,14 @@ Expected<std::unique_ptr<sites::SiteProfile>, std::string> open_site(const std::
   return std::make_unique<sites::SiteProfile>(std::move(*profile));
 }
 
+std::map<std::string, hl7v2::Charset> listener_charsets(const config::GatewayConfig& config) {
+  std::map<std::string, hl7v2::Charset> charsets;
+  for (const auto& l : config.listeners) {
+    if (l.default_charset) charsets.emplace(l.name, *l.default_charset);
+  }
+  return charsets;
+}
+
 Expected<crmstore::CrmStorePtr, std::string> open_crm_store(const config::CrmStoreConfig& config) {
   auto store = crmstore::open_sqlite_crm_store(config.path, config.survivorship);
   if (!store) return unexpected("cannot open the CRM store '" + config.path + "': " + store.error());
@@ -35,11 +43,7 @@ Expected<Delivery, std::string> open_delivery(const config::GatewayConfig& confi
       }
     }
   }
-  std::map<std::string, hl7v2::Charset> charsets;
-  for (const auto& l : config.listeners) {
-    if (l.default_charset) charsets.emplace(l.name, *l.default_charset);
-  }
-  d.mapper = std::make_unique<pipeline::MessageMapper>(d.site.get(), std::move(charsets));
+  d.mapper = std::make_unique<pipeline::MessageMapper>(d.site.get(), listener_charsets(config));
   auto store = open_crm_store(config.crm_store);
   if (!store) return unexpected(store.error());
   d.store = std::move(*store);

@@ -2,6 +2,7 @@
 // Opens what the pipeline delivers with: the site profile the config names, the message mapper
 // built on it (with each listener's default charset), and the CRM store. Shared by `serve` and
 // the operator commands that read the archive.
+#include <map>
 #include <memory>
 #include <string>
 
@@ -20,6 +21,8 @@ struct Delivery {
 };
 
 Expected<std::unique_ptr<sites::SiteProfile>, std::string> open_site(const std::string& path);
+// Each listener's default_charset, by listener name, for a MessageMapper.
+std::map<std::string, hl7v2::Charset> listener_charsets(const config::GatewayConfig& config);
 Expected<crmstore::CrmStorePtr, std::string> open_crm_store(const config::CrmStoreConfig& config);
 Expected<Delivery, std::string> open_delivery(const config::GatewayConfig& config);
 

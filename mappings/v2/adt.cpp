@@ -31,13 +31,19 @@ constexpr std::array<EventRule, 10> kEvents{{
     {"A31", "", false},            // update person
 }};
 
+const EventRule* find_rule(std::string_view event) {
+  for (const EventRule& r : kEvents) {
+    if (r.event == event) return &r;
+  }
+  return nullptr;
+}
+
 }  // namespace
 
+bool adt_event_mapped(std::string_view event) { return find_rule(event) != nullptr; }
+
 FamilyResult map_adt(MapContext& ctx, std::string_view event) {
-  const EventRule* rule = nullptr;
-  for (const EventRule& r : kEvents) {
-    if (r.event == event) rule = &r;
-  }
+  const EventRule* rule = find_rule(event);
   if (rule == nullptr) return unexpected(unsupported("ADT^" + std::string(event) + ": no mapping for this event"));
 
   auto patient = map_first_patient(ctx);

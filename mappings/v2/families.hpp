@@ -17,4 +17,9 @@ FamilyResult map_oru(MapContext& ctx);                             // oru.cpp
 FamilyResult map_mdm(MapContext& ctx, std::string_view event);     // mdm.cpp
 FamilyResult map_orders(MapContext& ctx);                          // orders.cpp
 
+// The events map_adt and map_mdm take: map_message.cpp's coverage() asks them, so the MLLP
+// session refuses exactly what these mappers would refuse.
+bool adt_event_mapped(std::string_view event);  // adt.cpp
+bool mdm_event_mapped(std::string_view event);  // mdm.cpp
+
 }  // namespace medgw::v2

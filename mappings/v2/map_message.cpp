@@ -16,6 +16,17 @@ std::string safe(std::string_view s) {
 
 }  // namespace
 
+Coverage coverage(std::string_view code, std::string_view event) {
+  if (code == "ADT") {
+    return (event == "A40" || event == "A34" || adt_event_mapped(event)) ? Coverage::kMapped : Coverage::kUnknownEvent;
+  }
+  if (code == "MDM") return mdm_event_mapped(event) ? Coverage::kMapped : Coverage::kUnknownEvent;
+  if (code == "ORU") return event == "R01" ? Coverage::kMapped : Coverage::kUnknownEvent;
+  if (code == "ORM") return event == "O01" ? Coverage::kMapped : Coverage::kUnknownEvent;
+  if (code == "OML") return event == "O21" ? Coverage::kMapped : Coverage::kUnknownEvent;
+  return Coverage::kUnknownType;
+}
+
 Expected<model::ChangeSet, MappingError> map_v2(const hl7v2::Message& msg) {
   model::ChangeSet out;
   const std::string code = safe(msg.message_code());
@@ -33,17 +44,18 @@ Expected<model::ChangeSet, MappingError> map_v2(const hl7v2::Message& msg) {
     if (auto msh = msg.find("MSH")) out.event_time = ctx.date_time(msh->field(7), "MSH[1]-7");
   }
 
+  // The families name the event they do not map (ADT^A17: no mapping for this event).
   FamilyResult done = Done{};
   if (code == "ADT") {
     done = (event == "A40" || event == "A34") ? map_merge(ctx, event) : map_adt(ctx, event);
-  } else if (code == "ORU" && event == "R01") {
-    done = map_oru(ctx);
   } else if (code == "MDM") {
     done = map_mdm(ctx, event);
-  } else if ((code == "ORM" && event == "O01") || (code == "OML" && event == "O21")) {
-    done = map_orders(ctx);
-  } else {
+  } else if (coverage(code, event) != Coverage::kMapped) {
     return unexpected(unsupported("MSH-9: no mapping for message type " + out.message_type));
+  } else if (code == "ORU") {
+    done = map_oru(ctx);
+  } else {
+    done = map_orders(ctx);
   }
   if (!done) return unexpected(std::move(done).error());
   return out;

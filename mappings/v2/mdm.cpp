@@ -21,9 +21,13 @@
 
 namespace medgw::v2 {
 
-FamilyResult map_mdm(MapContext& ctx, std::string_view event) {
+bool mdm_event_mapped(std::string_view event) {
   static constexpr std::array<std::string_view, 4> kEvents{"T02", "T04", "T08", "T10"};
-  if (std::find(kEvents.begin(), kEvents.end(), event) == kEvents.end()) {
+  return std::find(kEvents.begin(), kEvents.end(), event) != kEvents.end();
+}
+
+FamilyResult map_mdm(MapContext& ctx, std::string_view event) {
+  if (!mdm_event_mapped(event)) {
     return unexpected(unsupported("MDM^" + std::string(event) + ": no mapping for this event (only T02, T04, T08, T10 carry content)"));
   }
   const hl7v2::Message& msg = ctx.msg();

@@ -10,7 +10,8 @@ Covered: an ADT then an ORU give one patient with the report and its coded, unit
 observations; a corrected result replaces the value; an A40 merge joins two archives; a message
 parked because the site requires mapped lab codes and one was missing is delivered after the code
 map is fixed and the message replayed; kill -9 during delivery leaves no duplicate rows; an unsupported message
-type is kept and shown as parked "unsupported".
+type is refused (AR) and kept as rejected "unsupported", or, on a listener with `unmapped_types:
+park`, acknowledged and shown as parked "unsupported".
 """
 import json
 import os
@@ -409,7 +410,23 @@ class ArchiveTest(GatewayTestCase):
         report = resources(bundle, "DiagnosticReport")[0]
         self.assertIn("24331-1", [c.get("code") for c in report["code"]["coding"]])
 
-    def test_an_unsupported_message_type_is_kept_and_shown_as_unsupported(self):
+    def test_an_unsupported_message_type_is_refused_and_kept_as_rejected(self):
+        # Refused at acceptance (AR, ERR-3 200), so the sender learns at once that it is not taken;
+        # the bytes are still stored, as a rejected message with the reason.
+        self.gw.start()
+        qry = "\r".join([msh("HIS", "QRY1", "QRY^A19^QRY_A19"), "QRD|20261123|R|I|Q1|||1^RD|100234|DEM"]) + "\r"
+        self.assertEqual(self.gw.send(qry), ["AR"])
+        self.gw.stop()
+        self.assertFalse([e for e in self.gw.events() if e.get("event") == "pipeline.parked"])
+        listed = self.gw.messages("list", "--status", "rejected")
+        self.assertEqual(listed.returncode, 0, listed.stderr.decode())
+        rows = [line for line in listed.stdout.decode().splitlines() if "unsupported" in line]
+        self.assertEqual(len(rows), 1, listed.stdout.decode())
+        self.assertIn("QRY^A19", rows[0])
+
+    def test_with_unmapped_types_parked_an_unsupported_message_type_is_kept_and_shown_as_parked(self):
+        with open(self.gw.config, "a") as f:
+            f.write("    unmapped_types: park\n")  # on the listener, the config's last entry
         self.gw.start()
         qry = "\r".join([msh("HIS", "QRY1", "QRY^A19^QRY_A19"), "QRD|20261123|R|I|Q1|||1^RD|100234|DEM"]) + "\r"
         self.assertEqual(self.gw.send(qry), ["AA"])

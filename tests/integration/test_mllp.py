@@ -985,6 +985,8 @@ class ConfigValidationTest(GatewayTestCase):
     def test_wrong_type(self):
         self.serve_fails(self.config("  - name: his\n    port: twenty\n"), "listeners[0].port", "whole number")
         self.serve_fails(self.config("  - name: his\n    port: 0\n    tls: yes please\n"), "listeners[0].tls")
+        self.serve_fails(self.config("  - name: his\n    port: 0\n    unmapped_types: drop\n"),
+                         "listeners[0].unmapped_types", "expected reject or park")
 
     def test_missing_tls_file(self):
         missing = os.path.join(self.tmp, "nope.pem")

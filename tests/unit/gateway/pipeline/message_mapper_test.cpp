@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include "mappings/hl7v2/charset.hpp"
+#include "mappings/sites/site_profile.hpp"
+
 namespace medgw::pipeline {
 namespace {
 
@@ -26,6 +29,33 @@ TEST(MessageMapper, TheListenersCharsetDecodesTheBody) {
   ASSERT_TRUE(changes) << describe(changes.error());
   ASSERT_TRUE(changes->patient);
   ASSERT_FALSE(changes->patient->patient.name.empty());
+  EXPECT_EQ(changes->patient->patient.name[0].family, "\xE7\x8E\x8B");  // 王
+}
+
+// The MLLP session asks default_charset_of_raw before it acknowledges a message: the site's
+// charset for the sender named in the raw header wins over the listener's, and a sender the site
+// does not name gets the listener's (or none).
+TEST(MessageMapper, TheCharsetOfARawMessageIsTheSitesForItsSenderElseTheListeners) {
+  sites::SiteProfile site;
+  sites::SourceProfile his;
+  his.sender = "HIS^HOSP";
+  his.charset = "GBK";
+  site.sources.push_back(his);
+  MessageMapper mapper(&site, {{"lab", *hl7v2::find_charset("GB18030")}});
+  auto cs = mapper.default_charset_of_raw("his", adt("C1", "P1"));
+  ASSERT_TRUE(cs);
+  EXPECT_EQ(cs->kind, hl7v2::find_charset("GBK")->kind);
+  EXPECT_EQ(cs->name, hl7v2::find_charset("GBK")->name);
+  const std::string other = "MSH|^~\\&|EMR|HOSP|CRM|HOSP|20240301083000||ADT^A08|C2|P|2.5.1\r";
+  EXPECT_FALSE(mapper.default_charset_of_raw("his", other));
+  cs = mapper.default_charset_of_raw("lab", other);
+  ASSERT_TRUE(cs);
+  EXPECT_EQ(cs->name, hl7v2::find_charset("GB18030")->name);
+
+  // What the session accepts, the pipeline decodes the same way.
+  Envelope e = envelope_of(adt("G3", "P1").replace(adt("G3", "P1").find("Wang"), 4, "\xCD\xF5"));
+  auto changes = mapper.map(e);
+  ASSERT_TRUE(changes) << describe(changes.error());
   EXPECT_EQ(changes->patient->patient.name[0].family, "\xE7\x8E\x8B");  // 王
 }
 

@@ -36,6 +36,38 @@ TEST(MapV2, UnsupportedTypeNamesTheType) {
   EXPECT_EQ(r.error().reason, "MSH-9: no mapping for message type QRY^A19");
 }
 
+// The MLLP session refuses by coverage() what map_v2 would park: the two must agree, or a sender
+// gets AR for a message medgw maps (or AA for one it parks).
+TEST(MapV2, CoverageAgreesWithTheMapping) {
+  struct Case {
+    std::string code, event;
+    Coverage expected;
+  };
+  const Case cases[] = {
+      {"ADT", "A01", Coverage::kMapped},       {"ADT", "A04", Coverage::kMapped},
+      {"ADT", "A08", Coverage::kMapped},       {"ADT", "A31", Coverage::kMapped},
+      {"ADT", "A40", Coverage::kMapped},       {"ADT", "A34", Coverage::kMapped},
+      {"ADT", "A06", Coverage::kUnknownEvent}, {"ADT", "A17", Coverage::kUnknownEvent},
+      {"ADT", "", Coverage::kUnknownEvent},    {"ORU", "R01", Coverage::kMapped},
+      {"ORU", "R30", Coverage::kUnknownEvent}, {"MDM", "T02", Coverage::kMapped},
+      {"MDM", "T10", Coverage::kMapped},       {"MDM", "T01", Coverage::kUnknownEvent},
+      {"ORM", "O01", Coverage::kMapped},       {"OML", "O21", Coverage::kMapped},
+      {"OML", "O33", Coverage::kUnknownEvent}, {"XYZ", "Q99", Coverage::kUnknownType},
+      {"QRY", "A19", Coverage::kUnknownType},  {"SIU", "S12", Coverage::kUnknownType},
+      {"adt", "A01", Coverage::kUnknownType},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.code + "^" + c.event);
+    EXPECT_EQ(coverage(c.code, c.event), c.expected);
+    // A message of the type with just enough in it for every family.
+    auto r = map(kMsh + c.code + "^" + c.event + "|C1|P|2.5.1\r" + kPid + "MRG|P1^^^HOSP^MR\rPV1|1|I\r" +
+                 "ORC|NW|PL1\rOBR|1|PL1|F1|1^Panel^L\rOBX|1|ST|1^Item^L||x||||||F\r" +
+                 "TXA|1|DS|TX|||||||||D1\r");
+    const bool unsupported = !r && r.error().kind == MappingError::kUnsupported;
+    EXPECT_EQ(unsupported, c.expected != Coverage::kMapped) << (r ? std::string("mapped") : r.error().reason);
+  }
+}
+
 TEST(MapV2, ReasonsNeverCarryPatientData) {
   auto r = map(oru("OBX|1|Secret|3^X^L||P77 Secret||||||F"));
   ASSERT_FALSE(r);
