@@ -187,7 +187,10 @@ awaitable<void> HttpServer::Impl::session(Stream stream, std::string peer) {
     id = ++next_session_id;
     cancel_session.emplace(id, [&lowest, alive, reading, ex = lowest.get_executor()] {
       asio::post(ex, [&lowest, alive, reading] {
-        if (*alive && *reading) lowest.socket().cancel();
+        // Non-throwing: a timed-out tcp_stream has closed its socket already (EBADF), and an
+        // exception here would escape the io_context and end the gateway.
+        boost::system::error_code ignored;
+        if (*alive && *reading) lowest.socket().cancel(ignored);
       });
     });
   }

@@ -218,7 +218,10 @@ awaitable<void> MllpListener::Impl::session(Stream stream, std::string peer) {
   auto alive = std::make_shared<bool>(true);
   const std::uint64_t id = register_session([&lowest, alive, ex = lowest.get_executor()] {
     asio::post(ex, [&lowest, alive] {
-      if (*alive) lowest.socket().cancel();
+      // Non-throwing: a timed-out stream has closed its socket already (EBADF), and an exception
+      // here would escape the io_context and end the gateway.
+      boost::system::error_code ignored;
+      if (*alive) lowest.socket().cancel(ignored);
     });
   });
   log::info("mllp.connected", {{"listener", cfg.name}, {"peer", peer}});
