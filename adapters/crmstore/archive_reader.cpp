@@ -584,6 +584,12 @@ ArchiveResult<SearchPage> ArchiveReader::search(const SearchQuery& query) {
   return in_read(*conn, [&] { return run_search(*conn, query); });
 }
 
+ArchiveResult<PatientMatchAnswer> ArchiveReader::match(const model::Patient& patient,
+                                                       const PatientMatchOptions& options) {
+  Lease conn(*this);
+  return in_read(*conn, [&] { return run_match(*conn, patient, options); });
+}
+
 ArchiveResult<std::optional<std::vector<StoredResource>>> ArchiveReader::everything(std::string_view patient_id) {
   Lease conn(*this);
   return in_read(*conn, [&]() -> ArchiveResult<std::optional<std::vector<StoredResource>>> {

@@ -1,6 +1,6 @@
 #pragma once
 // The read side of the FHIR API over the SQLite CRM store: read, vread, history, search,
-// Patient/$everything, the lookups the server needs after a write, and the audit log.
+// Patient/$everything, Patient/$match, the lookups the server needs after a write, and the audit log.
 //
 // Connection. Its own SQLite connection to the store's file, which the store (SqliteCrmStore::open)
 // must have created and migrated: open() refuses a missing file or an older schema rather than
@@ -37,6 +37,7 @@
 #include "adapters/crmstore/search_query.hpp"
 #include "adapters/crmstore/survivorship.hpp"
 #include "gateway/core/expected.hpp"
+#include "mappings/mpi/matcher.hpp"
 
 namespace medgw::crmstore {
 
@@ -77,11 +78,31 @@ struct SearchPage {
 // the store file, which is protected as the archive itself is, and it is never logged elsewhere.
 struct AuditEntry {
   std::string client;                 // the authenticated client (token subject), never a secret
-  std::string action;                 // read | vread | history | search | everything
+  std::string action;                 // read | vread | history | search | everything | match
   std::string resource_type;          // "Patient", "Observation", ...
   std::vector<std::int64_t> goldens;  // the patients whose data was returned: one row each; none: one row, NULL
   std::string query;                  // "/fhir/Observation?patient=3&code=2345-7"
   std::string outcome;                // the HTTP status ("200", "404", "400")
+};
+
+// Patient/$match (mappings/mpi/patient_match.hpp has the grades and the order).
+struct PatientMatchOptions {
+  bool only_certain = false;  // onlyCertainMatches
+  std::size_t count = 10;     // at most this many matches
+  // The day a national ID's birth date may not be after; nullopt: today (UTC), as the store's.
+  std::optional<std::chrono::year_month_day> today;
+};
+
+struct MatchedPatient {
+  StoredResource patient;  // the golden patient, as read() serves it
+  mpi::MatchGrade grade = mpi::MatchGrade::kProbable;
+  double score = 0.0;  // search.score, 0..1
+};
+
+struct PatientMatchAnswer {
+  std::vector<MatchedPatient> matches;  // best first
+  bool ambiguous = false;               // only_certain and several certain matches: none returned
+  std::int64_t model_version = 0;       // the match model scored with (0: the built-in default)
 };
 
 struct ArchiveReaderOptions {
@@ -124,6 +145,14 @@ class ArchiveReader {
   // encounters, orders, imaging studies, reports, observations and documents (each by date, then
   // id). A golden patient merged into another answers for the surviving one. nullopt: no patient.
   ArchiveResult<std::optional<std::vector<StoredResource>>> everything(std::string_view patient_id);
+
+  // Patient/$match: the golden patients the patient index grades certain or probable for
+  // `patient`, looked up through the identifiers and blocking keys the resolver uses and scored
+  // with the store's current match model (the highest version in match_models, else the
+  // built-in default), in one read transaction: nothing is written, no link, no golden patient, no
+  // review task. kInvalidRequest (parameter "resource") when the Patient has nothing to look
+  // candidates up by (no trusted identifier and no blocking key).
+  ArchiveResult<PatientMatchAnswer> match(const model::Patient& patient, const PatientMatchOptions& options);
 
   // The row a sender's business key (change_set.hpp) was written to: what the server answers
   // after a create or conditional update. Patients have no such key: see find_source_record.

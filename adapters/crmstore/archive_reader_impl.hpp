@@ -1,6 +1,7 @@
 #pragma once
-// ArchiveReader's internals, shared by archive_reader.cpp (reads, lookups, audit) and
-// archive_search.cpp (search). Not for use outside those two files.
+// ArchiveReader's internals, shared by archive_reader.cpp (reads, lookups, audit),
+// archive_search.cpp (search), archive_match.cpp and archive_index_reader.cpp (Patient/$match).
+// Not for use outside those files.
 //
 // The reader opens its connection with the SQLite API itself rather than through sqlite::Db: its
 // search statements are built per request (their SQL depends on which parameters a query has), and
@@ -17,6 +18,10 @@
 
 #include "adapters/crmstore/archive_reader.hpp"
 #include "adapters/crmstore/sqlite_db.hpp"
+
+namespace medgw::mpi {
+struct MatchModel;
+}
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -58,6 +63,9 @@ struct ArchiveReader::Impl {
   sqlite3* db = nullptr;
   ArchiveReaderOptions options;
   std::unordered_map<std::string, sqlite3_stmt*> cache;
+  // The match model last read from match_models (archive_match.cpp), parsed once per version.
+  std::int64_t match_model_version = -1;
+  std::shared_ptr<const mpi::MatchModel> match_model;
 
   ~Impl();
 
@@ -80,5 +88,8 @@ struct ArchiveReader::Impl {
 
 // archive_search.cpp; runs inside the caller's transaction.
 ArchiveResult<SearchPage> run_search(ArchiveReader::Impl& impl, const SearchQuery& query);
+// archive_match.cpp; runs inside the caller's transaction.
+ArchiveResult<PatientMatchAnswer> run_match(ArchiveReader::Impl& impl, const model::Patient& patient,
+                                            const PatientMatchOptions& options);
 
 }  // namespace medgw::crmstore

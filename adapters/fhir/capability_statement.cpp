@@ -146,6 +146,10 @@ std::string capability_statement_json(const std::string& base_url, bool writable
       kv("name", "everything");
       kv("definition", "http://hl7.org/fhir/OperationDefinition/Patient-everything");
       w.EndObject();
+      w.StartObject();
+      kv("name", "match");
+      kv("definition", "http://hl7.org/fhir/OperationDefinition/Patient-match");
+      w.EndObject();
       w.EndArray();
     }
     w.EndObject();

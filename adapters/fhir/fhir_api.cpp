@@ -162,6 +162,21 @@ HttpResponse FhirApi::Impl::dispatch(const HttpRequest& req, const std::string& 
   if (!is_supported_type(route.type)) {
     return outcome_response(404, issue_code::kNotSupported, "resource type not supported by this server", route.type);
   }
+  if (parts.size() == 2 && parts[1] == "$match" && route.type == "Patient") {
+    // An operation that reads: POST only (its input is a Parameters resource), Patient read scope.
+    if (req.method != "POST") {
+      HttpResponse res = outcome_response(405, issue_code::kNotSupported, "Patient/$match is invoked with POST");
+      res.set_header("Allow", "POST");
+      return res;
+    }
+    if (!scope_allows(who->scopes, "Patient", Access::kRead)) {
+      return outcome_response(403, "forbidden", "the token's scopes do not allow reading Patient");
+    }
+    route.operation = "$match";
+    RequestBody body;
+    if (auto refused = read_body(req, body)) return std::move(*refused);
+    return match(req, *who, base, body);
+  }
   const bool writing = req.method == "POST" || req.method == "PUT";
   const bool search_post = parts.size() == 2 && parts[1] == "_search" && req.method == "POST";
   if (!scope_allows(who->scopes, route.type, writing && !search_post ? Access::kWrite : Access::kRead)) {

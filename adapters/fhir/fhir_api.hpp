@@ -9,6 +9,7 @@
 //   GET  <Type>/<id>/_history           history       GET <Type>?...                 search
 //   POST <Type>/_search                 search with a form body
 //   GET  Patient/<id>/$everything       the patient's archive
+//   POST Patient/$match                 the patient index's matches for a Patient (fhir_match.cpp)
 //   POST <Type>                         create (If-None-Exist: conditional create)
 //   PUT  <Type>/<id>                    update (If-Match: only that version)
 //   POST /  Bundle transaction | batch

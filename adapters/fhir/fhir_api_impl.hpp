@@ -1,6 +1,6 @@
 #pragma once
 // FhirApi's internals, shared by its files: routing and access (fhir_api.cpp), reads
-// (fhir_read.cpp), writes (fhir_write.cpp).
+// (fhir_read.cpp), Patient/$match (fhir_match.cpp), writes (fhir_write.cpp).
 #include <array>
 #include <mutex>
 #include <string>
@@ -32,7 +32,7 @@ struct Route {
   std::string id;
   std::string version;    // _history/<v>
   bool history = false;   // _history without a version
-  std::string operation;  // "$everything", "_search", "metadata"
+  std::string operation;  // "$everything", "$match", "_search", "metadata"
 };
 
 struct FhirApi::Impl {
@@ -56,6 +56,9 @@ struct FhirApi::Impl {
   HttpResponse search(const HttpRequest& req, const Principal& who, const std::string& type,
                       const std::vector<std::pair<std::string, std::string>>& query, const std::string& base);
   HttpResponse everything(const HttpRequest& req, const Principal& who, const Route& route, const std::string& base);
+  // fhir_match.cpp
+  HttpResponse match(const HttpRequest& req, const Principal& who, const std::string& base, const RequestBody& body);
+
   void audit(const Principal& who, const char* action, const std::string& type, std::vector<std::int64_t> goldens,
              const HttpRequest& req, unsigned status);
 

@@ -20,6 +20,14 @@ std::string quoted(std::string_view text) {
   return {buf.GetString(), buf.GetSize()};
 }
 
+// A decimal in [0, 1] as FHIR JSON writes it: the shortest text that reads back as the same double.
+std::string decimal(double v) {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  w.Double(v);
+  return {buf.GetString(), buf.GetSize()};
+}
+
 }  // namespace
 
 HttpResponse json_response(unsigned status, std::string body) {
@@ -94,9 +102,19 @@ std::string bundle_json(std::string_view type, const std::vector<BundleEntry>& e
       out += R"("fullUrl":)" + quoted(base_url + "/" + e.resource->type + "/" + e.resource->id);
       out += R"(,"resource":)" + e.resource->json;
       comma = true;
+    } else if (!e.inline_resource.empty()) {
+      out += R"("resource":)" + e.inline_resource;
+      comma = true;
     }
     if (e.search_mode) {
-      out += std::string(comma ? "," : "") + R"("search":{"mode":")" + e.search_mode + "\"}";
+      out += std::string(comma ? "," : "") + R"("search":{)";
+      if (e.match_grade) {
+        out += R"("extension":[{"url":")" + std::string(kMatchGradeExtension) + R"(","valueCode":)" +
+               quoted(e.match_grade) + "}],";
+      }
+      out += R"("mode":")" + std::string(e.search_mode) + "\"";
+      if (e.search_score) out += R"(,"score":)" + decimal(*e.search_score);
+      out += '}';
       comma = true;
     }
     if (!e.request_method.empty()) {

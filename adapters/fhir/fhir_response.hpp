@@ -30,11 +30,16 @@ std::string http_date(std::string_view fhir_instant);
 struct BundleEntry {
   const crmstore::StoredResource* resource = nullptr;  // null: an entry with only a response
   const char* search_mode = nullptr;                   // "match" | "include" | "outcome"
+  std::optional<double> search_score;                  // search.score (Patient/$match: 0..1)
+  const char* match_grade = nullptr;                   // the match-grade extension of search (certain, ...)
+  std::string inline_resource;                         // JSON of a resource without an id (an OperationOutcome)
   std::string request_method, request_url;            // history: how each version was written
   std::string response_status;                         // transaction/batch: "201 Created"
   std::string response_location, response_etag, response_last_modified;
   std::string response_outcome;                        // OperationOutcome JSON, for a failed batch entry
 };
+
+inline constexpr const char* kMatchGradeExtension = "http://hl7.org/fhir/StructureDefinition/match-grade";
 
 struct BundleLinks {
   std::string self, next;

@@ -106,9 +106,11 @@ struct ReviewTask {
   std::string field_scores_json{};
 };
 
-class IndexStore {
+// The read side of an IndexStore: what blocking and judging need. Patient/$match (FHIR) asks
+// through it on a read-only connection, so matching without resolving can never write.
+class IndexReader {
  public:
-  virtual ~IndexStore() = default;
+  virtual ~IndexReader() = default;
 
   // The source record (sender, key) and its current link; nullopt when unknown.
   virtual MpiResult<std::optional<SourceLink>> find_source_record(std::string_view sender,
@@ -124,7 +126,10 @@ class IndexStore {
   virtual MpiResult<std::vector<BlockedRecord>> records_with_blocking_key(std::string_view key, std::size_t limit) = 0;
   // Every link identifier of every source record currently linked to `golden`.
   virtual MpiResult<std::vector<IdentifierKey>> identifiers_of_golden(GoldenId golden) = 0;
+};
 
+class IndexStore : public IndexReader {
+ public:
   virtual MpiResult<GoldenId> create_golden() = 0;
   // Inserts or updates the source record (sender, key): patient, link identifiers, key, flags,
   // comparison values and blocking keys.

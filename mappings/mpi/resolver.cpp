@@ -1,73 +1,14 @@
 #include "mappings/mpi/resolver.hpp"
 
 #include <algorithm>
-#include <unordered_set>
 
+#include "mappings/mpi/candidates.hpp"
 #include "mappings/mpi/exact_matcher.hpp"
 #include "mappings/mpi/identity.hpp"
 #include "mappings/mpi/normalise.hpp"
 
 namespace medgw::mpi {
 namespace {
-
-Candidate& candidate_for(std::vector<Candidate>& candidates, GoldenId golden) {
-  auto it = std::find_if(candidates.begin(), candidates.end(),
-                         [&](const Candidate& c) { return c.golden == golden; });
-  if (it != candidates.end()) return *it;
-  Candidate c;
-  c.golden = golden;
-  candidates.push_back(std::move(c));
-  return candidates.back();
-}
-
-// Blocking: every golden patient sharing a link identifier or the demographic key, in the order
-// found (identifiers first, each in the order the sender listed them).
-// A demographic block larger than this is too common a name, birth date and sex to link anyone on
-// (a city's 张伟 born the same day): nobody is linked on it, and the query stays bounded however
-// many such patients the index holds. The probabilistic matcher (later) weighs more fields.
-constexpr std::size_t kMaxDemographicBlock = 20;
-
-// Per blocking key, at most this many source records are compared: a key shared by more (a common
-// name prefix on a common birthday) still yields its oldest records, and the other keys of the
-// record bring its true match in; a match costs the same however large the index grows.
-constexpr std::size_t kMaxBlockingBlock = 50;
-
-// Candidates sharing a link identifier, and, when `with_demographics`, those in the record's
-// demographic block or sharing a blocking key.
-MpiResult<std::vector<Candidate>> gather_candidates(const MatchRecord& record, IndexStore& store,
-                                                    bool with_demographics, const Matcher& matcher) {
-  std::vector<Candidate> candidates;
-  for (const auto& id : record.link_identifiers) {
-    auto goldens = store.goldens_with_identifier(id);
-    if (!goldens) return unexpected(goldens.error());
-    for (GoldenId g : *goldens) candidate_for(candidates, g).shared_identifiers.push_back(id);
-  }
-  if (with_demographics && !record.demographic_key.empty()) {
-    auto goldens = store.goldens_with_demographic_key(record.demographic_key, kMaxDemographicBlock + 1);
-    if (!goldens) return unexpected(goldens.error());
-    if (goldens->size() <= kMaxDemographicBlock) {
-      for (GoldenId g : *goldens) candidate_for(candidates, g).same_demographic_key = true;
-    }
-  }
-  if (with_demographics) {
-    std::unordered_set<SourceRecordId> seen;
-    for (const auto& key : record.blocking_keys) {
-      auto found = store.records_with_blocking_key(key, kMaxBlockingBlock);
-      if (!found) return unexpected(found.error());
-      for (auto& r : *found) {
-        if (!seen.insert(r.record).second) continue;
-        candidate_for(candidates, r.golden).records.push_back(decode_match_features(r.match_features));
-      }
-    }
-  }
-  for (auto& c : candidates) {
-    if (!matcher.needs_identifiers(record, c)) continue;
-    auto ids = store.identifiers_of_golden(c.golden);
-    if (!ids) return unexpected(ids.error());
-    c.identifiers = std::move(*ids);
-  }
-  return candidates;
-}
 
 struct Graded {
   GoldenId golden = 0;
@@ -121,7 +62,7 @@ MpiResult<Resolution> resolve(const model::PatientRecord& record, IndexStore& st
   if (!existing) return unexpected(existing.error());
   // A known record's link stands (only a shared identifier can raise a conflict for a person to
   // look at), so its demographic block is not searched again on every message.
-  auto candidates = gather_candidates(match, store, /*with_demographics=*/!*existing, matcher);
+  auto candidates = gather_candidates(match, store, /*with_demographics=*/!*existing, &matcher);
   if (!candidates) return unexpected(candidates.error());
   const std::vector<MatchDecision> decisions = matcher.judge(match, *candidates);
   // Identifier matches in the order found; score matches best first.

@@ -16,7 +16,8 @@ created and read back unchanged; 16 concurrent conditional creates give one pati
 transaction written and read back as XML and JSON, _format and Accept, XXE and billion laughs
 refused, errors in XML); errors as OperationOutcomes (400, 404, 405, 406, 412, 413, 415, 422) and versioned updates (If-Match, ETag, vread); search (date ranges, _sort, paging
 while writing, _include, name, birthdate); the audit trail; a v2 ADT's patient reached by a logical
-(identifier) reference; keep-alive; TLS.
+(identifier) reference; Patient/$match (grades, scores, onlyCertainMatches, count, XML, errors, nothing
+written); keep-alive; TLS.
 
 One gateway serves every test of a class (each test uses its own identifiers), so the whole file
 stays well under three minutes on the ASan build. MEDGW_KEEP_TMP=1 keeps the temporary directory.
@@ -377,6 +378,8 @@ class FhirApiTest(GatewayFixture):
             "search-summary-count": c.get("Observation?patient=%s&_summary=count" % gid),
             "everything": c.get("Patient/%s/$everything" % gid),
             "search-all-patients": c.get("Patient?_count=50"),
+            "match": c.post("Patient/$match", {"resourceType": "Parameters", "parameter": [{"name": "resource", "resource": {
+                "resourceType": "Patient", "name": [{"family": "Validsson", "given": ["Ada"]}], "birthDate": "1950-07-08"}}]}),
             "outcome-404": c.get("Observation/999999999"),
             "outcome-400": c.post("Patient", {"resourceType": "Patient", "foo": 1}),
         }
@@ -1117,6 +1120,87 @@ class FhirApiTest(GatewayFixture):
             if client == "reader" and action == "read":
                 self.assertEqual((query, outcome), ("/fhir/Patient/" + gid, "200"))
         self.assertIn(("reader", "read", "404"), misses, "a read that found nothing is audited too")
+
+    # ---- 8b. Patient/$match ------------------------------------------------------------------------
+
+    def test_patient_match_grades_golden_patients_and_writes_nothing(self):
+        c = self.client()
+        family = "Mat" + "".join(chr(ord("a") + int(ch, 16) % 26) for ch in uuid.uuid4().hex[:8])
+        mrn = unique("MATCH")
+        patient, gid = self.new_patient(c, family=family, given="Imogen", birth="1971-04-05", value=mrn)
+
+        def params(resource, **more):
+            p = [{"name": "resource", "resource": resource}]
+            if "only_certain" in more:
+                p.append({"name": "onlyCertainMatches", "valueBoolean": more["only_certain"]})
+            if "count" in more:
+                p.append({"name": "count", "valueInteger": more["count"]})
+            return {"resourceType": "Parameters", "parameter": p}
+
+        def grades(bundle):
+            out = []
+            for e in bundle.get("entry", []):
+                if e["search"]["mode"] != "match":
+                    continue
+                ext = e["search"]["extension"]
+                self.assertEqual(ext[0]["url"], "http://hl7.org/fhir/StructureDefinition/match-grade")
+                self.assertTrue(0 <= e["search"]["score"] <= 1, e["search"])
+                out.append((e["resource"]["id"], ext[0]["valueCode"], e["search"]["score"]))
+            return out
+
+        def counts():
+            db = sqlite3.connect("file:%s?mode=ro" % self.gw.crm, uri=True, timeout=10)
+            try:
+                return {t: db.execute("SELECT count(*) FROM " + t).fetchone()[0]
+                        for t in ("golden_patients", "source_records", "links", "identifiers", "blocking_keys",
+                                  "review_tasks")}
+            finally:
+                db.close()
+
+        before = counts()
+        reader = self.client("reader")
+        # The MRN with its authority: certain, score 1, the golden patient as GET serves it.
+        r = self.expect(reader.post("Patient/$match", params(
+            {"resourceType": "Patient", "identifier": [{"system": TEST_ID_SYSTEM, "value": mrn}]})), 200, "$match by MRN")
+        self.assertEqual(r.json["type"], "searchset")
+        self.assertEqual(grades(r.json), [(gid, "certain", 1)])
+        self.assertEqual(r.json["entry"][0]["resource"], self.expect(reader.get("Patient/" + gid), 200, "read")
+                         .json, "the golden patient as read")
+        # Name and birth date alone: probable (below the link threshold), so onlyCertainMatches has none.
+        demo = {"resourceType": "Patient", "name": [{"family": family, "given": ["Imogen"]}], "birthDate": "1971-04-05"}
+        r = self.expect(reader.post("Patient/$match", params(demo)), 200, "$match by demographics")
+        got = grades(r.json)
+        self.assertEqual([(i, g) for i, g, _ in got], [(gid, "probable")], got)
+        self.assertTrue(0.5 < got[0][2] < 1, got)
+        r = self.expect(reader.post("Patient/$match", params(demo, only_certain=True)), 200, "onlyCertainMatches")
+        self.assertEqual(grades(r.json), [])
+        r = self.expect(reader.post("Patient/$match", params(demo, count=1)), 200, "count")
+        self.assertEqual(len(grades(r.json)), 1)
+        # XML in, XML out (Parameters has an XML table).
+        xml = ('<Parameters xmlns="http://hl7.org/fhir"><parameter><name value="resource"/><resource><Patient>'
+               '<identifier><system value="%s"/><value value="%s"/></identifier></Patient></resource></parameter>'
+               '</Parameters>' % (TEST_ID_SYSTEM, mrn))
+        r = self.expect(reader.post("Patient/$match", xml, headers={"Content-Type": "application/fhir+xml",
+                                                                    "Accept": "application/fhir+xml"}), 200, "XML")
+        self.assertIn(b'<valueCode value="certain"/>', r.body)
+        # Errors.
+        self.expect_outcome(reader.get("Patient/$match"), 405, "GET $match")
+        self.expect_outcome(reader.post("Patient/$match", {"resourceType": "Parameters"}), 400, "no resource")
+        self.expect_outcome(reader.post("Patient/$match", params({"resourceType": "Observation", "status": "final"})),
+                            400, "not a Patient")
+        self.expect_outcome(reader.post("Patient/$match", params({"resourceType": "Patient", "gender": "male"})), 422,
+                            "nothing to match on")
+        self.expect_outcome(reader.post("Patient/$match", params(demo), token=False), 401, "no token")
+        self.assertEqual(counts(), before, "$match wrote to the patient index")
+        db = sqlite3.connect("file:%s?mode=ro" % self.gw.crm, uri=True, timeout=10)
+        try:
+            audited = db.execute("SELECT count(*) FROM audit_log WHERE client = 'reader' AND action = 'match' "
+                                 "AND golden_id = ?", (int(gid),)).fetchone()[0]
+        finally:
+            db.close()
+        self.assertGreaterEqual(audited, 4, "every $match that returned the patient is audited")
+        # And not a word of the queried patient in the log.
+        self.assertNotIn(family, self.gw.log_tail(10 ** 7))
 
     # ---- 9. a v2 patient, a FHIR observation by identifier ------------------------------------------
 

@@ -8,10 +8,11 @@
 //
 // TAG makes the identifiers unique (default: a random one), so it can run against a gateway that
 // already holds data. Checks: the CapabilityStatement; create a Patient (201), read it, search it by
-// identifier (the golden patient, linked from the created record); a transaction Bundle (a Patient
-// by urn:uuid, an Observation and a DiagnosticReport referencing it and each other), every entry
-// 201 with a Location, read back with the urn:uuid references resolved; a search with _include and
-// POST _search. Prints every mismatch and exits 1 when there was one (2: usage or setup).
+// identifier (the golden patient, linked from the created record) and find it by Patient/$match
+// (certain, score 1); a transaction Bundle (a Patient by urn:uuid, an Observation and a
+// DiagnosticReport referencing it and each other), every entry 201 with a Location, read back with
+// the urn:uuid references resolved; a search with _include and POST _search. Prints every
+// mismatch and exits 1 when there was one (2: usage or setup).
 'use strict';
 
 const crypto = require('crypto');
@@ -126,6 +127,25 @@ async function main() {
     }
     const none = await client.search({ resourceType: 'Patient', searchParams: { identifier: `${SYSTEM}|NOPE-${tag}` } });
     equal((none.entry || []).length, 0, 'search by an unknown identifier: no entry');
+  });
+
+  await step('Patient/$match by identifier', async () => {
+    const input = {
+      resourceType: 'Parameters',
+      parameter: [
+        { name: 'resource', resource: { resourceType: 'Patient', identifier: [{ system: SYSTEM, value: mrn }] } },
+        { name: 'onlyCertainMatches', valueBoolean: true },
+      ],
+    };
+    const bundle = await client.operation({ name: '$match', resourceType: 'Patient', method: 'POST', input });
+    equal(bundle.type, 'searchset', '$match: searchset');
+    const matches = (bundle.entry || []).filter((e) => e.search && e.search.mode === 'match');
+    equal(matches.map((e) => `Patient/${e.resource.id}`), [golden], '$match: the golden patient, certain');
+    if (matches.length === 1) {
+      equal(matches[0].search.score, 1, '$match: a shared identifier scores 1');
+      equal(matches[0].search.extension, [{ url: 'http://hl7.org/fhir/StructureDefinition/match-grade', valueCode: 'certain' }],
+        '$match: match-grade certain');
+    }
   });
 
   // A transaction: the Patient by urn:uuid, an Observation and a DiagnosticReport referring to it
